@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.municipality_list, name="list"),
+    path("login/", auth_views.LoginView.as_view(template_name="console/login.html",
+                                                 redirect_authenticated_user=True,
+                                                 next_page=reverse_lazy("console:list")), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("console:login")), name="logout"),
+    path("onboard/", views.onboard, name="onboard"),
+    path("m/<uuid:uuid>/", views.municipality_detail, name="detail"),
+    path("m/<uuid:uuid>/progress.json", views.progress, name="progress"),
+    path("m/<uuid:uuid>/retry/", views.retry, name="retry"),
+    path("m/<uuid:uuid>/status/", views.change_status, name="status"),
+]

@@ -1,0 +1,131 @@
+"""The ministry console: the municipality registry, onboarding and provisioning progress."""
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hamaynk.tenancy import routing
+from hamaynk.tenancy.models import Municipality
+from provisioning.golden import GoldenSchemaError
+from provisioning.models import ProvisioningRun
+from provisioning.pipeline import RequestInvalid, submit
+from provisioning.tasks import provision_municipality
+from provisioning.template_format import InvalidTemplate
+
+from .forms import OnboardForm
+
+
+def ministry_staff_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_authenticated and request.user.is_staff):
+            return redirect_to_login(request.get_full_path(), "console:login")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@ministry_staff_required
+def municipality_list(request):
+    municipalities = Municipality.objects.select_related("region").exclude(schema_name="public")
+    status = request.GET.get("status")
+    if status in Municipality.Status.values:
+        municipalities = municipalities.filter(status=status)
+    return render(request, "console/list.html", {
+        "municipalities": municipalities,
+        "statuses": Municipality.Status.choices,
+        "current_status": status,
+    })
+
+
+def _dispatch(run):
+    transaction.on_commit(lambda: provision_municipality.delay(run.pk))
+
+
+@ministry_staff_required
+def onboard(request):
+    form = OnboardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                run = submit(form.to_request())
+                _dispatch(run)
+        except RequestInvalid as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except (InvalidTemplate, GoldenSchemaError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("console:detail", uuid=run.municipality.uuid)
+    return render(request, "console/onboard.html", {"form": form})
+
+
+def _latest_run(municipality):
+    return municipality.provisioning_runs.prefetch_related("steps").first()
+
+
+@ministry_staff_required
+def municipality_detail(request, uuid):
+    municipality = get_object_or_404(Municipality.objects.select_related("region"), uuid=uuid)
+    return render(request, "console/detail.html", {
+        "m": municipality,
+        "run": _latest_run(municipality),
+        "domains": municipality.domains.order_by("-is_primary", "domain"),
+        "transitions": [s for s in Municipality.Status if municipality.can_become(s)],
+    })
+
+
+@ministry_staff_required
+def progress(request, uuid):
+    municipality = get_object_or_404(Municipality, uuid=uuid)
+    run = _latest_run(municipality)
+    return JsonResponse({
+        "status": municipality.status,
+        "status_label": municipality.get_status_display(),
+        "site_url": municipality.site_url() if municipality.status == Municipality.Status.ACTIVE else None,
+        "run": run and {
+            "state": run.state,
+            "state_label": run.get_state_display(),
+            "error": run.error,
+            "duration": run.duration,
+            "steps": [
+                {"name": s.name, "state": s.state, "state_label": s.get_state_display(),
+                 "duration_ms": s.duration_ms, "error": s.error.splitlines()[0] if s.error else ""}
+                for s in run.steps.all()
+            ],
+        },
+    })
+
+
+@ministry_staff_required
+@require_POST
+def retry(request, uuid):
+    municipality = get_object_or_404(Municipality, uuid=uuid)
+    run = _latest_run(municipality)
+    if run and run.state != ProvisioningRun.State.DONE:
+        _dispatch(run)
+        messages.info(request, _("Provisioning was started again."))
+    return redirect("console:detail", uuid=uuid)
+
+
+@ministry_staff_required
+@require_POST
+def change_status(request, uuid):
+    with transaction.atomic():
+        municipality = get_object_or_404(Municipality.objects.select_for_update(), uuid=uuid)
+        target = request.POST.get("status")
+        if target not in Municipality.Status.values or not municipality.can_become(target):
+            messages.error(request, _("This status change is not allowed."))
+        else:
+            municipality.status = target
+            municipality.save(update_fields=["status", "updated_at"])
+            transaction.on_commit(lambda: routing.forget_municipality(municipality))
+            messages.success(request, _("The municipality is now %(status)s.")
+                             % {"status": municipality.get_status_display().lower()})
+    return redirect("console:detail", uuid=uuid)

@@ -1,0 +1,195 @@
+"""Hamaynk settings, read from the environment (see docs/configuration.md for every variable).
+
+Defaults are the laptop defaults: `hamaynk run` fills in an embedded PostgreSQL, a file-system
+broker and a file cache; production sets DATABASE_URL, CELERY_BROKER_URL, CACHE_URL and
+STORAGE_BACKEND=s3.
+"""
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+PLATFORM_ROOT = Path(__file__).resolve().parent
+REPO_ROOT = PLATFORM_ROOT.parent.parent
+
+env = environ.Env()
+
+VAR_DIR = Path(env.str("HAMAYNK_VAR_DIR", default=str(REPO_ROOT / "var")))
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="hamaynk-insecure-development-key-change-me")
+
+# A municipality is reached on <slug>.<PLATFORM_DOMAIN>; the bare PLATFORM_DOMAIN is the
+# ministry console. Unknown hosts are refused by the routing middleware with a 404 page,
+# so ALLOWED_HOSTS does not need to list every municipality's own domain.
+PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost").lower()
+PLATFORM_SCHEME = env.str("PLATFORM_SCHEME", default="http")
+PLATFORM_PORT = env.str("PLATFORM_PORT", default="")
+ALLOWED_HOSTS = ["*"]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/hamaynk"),
+}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Bounded connection age keeps PostgreSQL's per-connection catalog caches small when
+# hundreds of schemas are visited by one process.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SHARED_APPS = [
+    "django_tenants",
+    "hamaynk.tenancy",
+    "provisioning",
+    "hamaynk.console",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "tenants.accounts",
+    "tenants.profile",
+    "tenants.workcalendar",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Municipality"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+PUBLIC_SCHEMA_URLCONF = "hamaynk.urls_public"
+ROOT_URLCONF = "hamaynk.urls_municipal"
+GOLDEN_SCHEMA_NAME = "hamaynk_golden"
+
+MIDDLEWARE = [
+    "hamaynk.tenancy.middleware.MunicipalityRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PLATFORM_ROOT / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hamaynk.tenancy.context.municipality",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "hamaynk.wsgi.application"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = env.list(
+    "PASSWORD_HASHERS",
+    default=["django.contrib.auth.hashers.PBKDF2PasswordHasher"],
+)
+LOGIN_URL = "login"
+PASSWORD_RESET_TIMEOUT = env.int("SET_PASSWORD_LINK_TIMEOUT", default=3 * 24 * 3600)
+
+# Languages: Armenian first.
+LANGUAGE_CODE = "hy"
+LANGUAGES = [("hy", _("Armenian")), ("en", _("English")), ("ru", _("Russian"))]
+LOCALE_PATHS = [PLATFORM_ROOT / "locale"]
+TIME_ZONE = "Asia/Yerevan"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+# Files: every municipality's files live under municipalities/<uuid>/ (see hamaynk.tenancy.storage).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="hamaynk")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=300)
+STORAGES = {
+    "default": {
+        "BACKEND": {
+            "filesystem": "hamaynk.tenancy.storage.MunicipalFileSystemStorage",
+            "s3": "hamaynk.tenancy.storage.MunicipalS3Storage",
+        }[STORAGE_BACKEND],
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Cache keys carry the municipality (hamaynk.tenancy.cache.make_key).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://hamaynk")}
+CACHES["default"]["KEY_FUNCTION"] = "hamaynk.tenancy.cache.make_key"
+HOST_CACHE_SECONDS = env.int("HOST_CACHE_SECONDS", default=300)
+
+# Celery: RabbitMQ in production; without a broker the laptop default is a file-system queue
+# under VAR_DIR, so the same task code runs with a real worker and no server to install.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(VAR_DIR / "queue"),
+        "data_folder_out": str(VAR_DIR / "queue"),
+        "processed_folder": str(VAR_DIR / "queue-processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {"confirm_publish": True}
+)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@hamaynk.localhost")
+
+PROVISIONING_TEMPLATES_DIR = Path(
+    env.str("PROVISIONING_TEMPLATES_DIR", default=str(REPO_ROOT / "provisioning" / "templates"))
+)
+PROVISIONING_DEFAULT_TEMPLATE = env.str("PROVISIONING_DEFAULT_TEMPLATE", default="armenia-community")
+# Names a municipality's slug may never take: they are hosts the platform keeps for itself.
+RESERVED_SLUGS = {
+    "www", "admin", "public", "api", "static", "media", "mail", "smtp", "ftp", "console",
+    "ministry", "platform", "hamaynk", "golden", "test", "staging", "status", "docs",
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING_CONFIG = None
+from hamaynk.tenancy.logging import configure_logging  # noqa: E402
+
+configure_logging(LOG_FORMAT, LOG_LEVEL)

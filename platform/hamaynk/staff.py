@@ -1,0 +1,35 @@
+"""The staff area's shell: sign-in, the one-time set-password link and the dashboard."""
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from hamaynk.modules import all_modules
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "hamaynk/staff_login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        return self.get_redirect_url() or reverse_lazy("staff_dashboard")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("login")
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "hamaynk/set_password.html"
+    success_url = reverse_lazy("set_password_done")
+
+
+class SetPasswordDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "hamaynk/set_password_done.html"
+
+
+@login_required
+def dashboard(request):
+    modules = [m for m in all_modules() if m.staff_menu]
+    roles = [group.role for group in request.user.groups.select_related("role") if hasattr(group, "role")]
+    return render(request, "hamaynk/staff_dashboard.html", {"modules": modules, "roles": roles})

@@ -1,0 +1,1 @@
+"""Tenancy plumbing: municipalities, their hosts, and everything keyed per municipality."""

@@ -1,0 +1,3 @@
+def municipality(request):
+    """Templates see the municipality of the request (None on the ministry console)."""
+    return {"municipality": getattr(request, "tenant", None)}

@@ -1,0 +1,24 @@
+"""URLs of a municipality's host: its public pages and its staff area, assembled from the
+modules' declarations."""
+from django.urls import include, path
+
+from hamaynk import staff
+from hamaynk.modules import all_modules
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", staff.dashboard, name="staff_dashboard"),
+    path("staff/login/", staff.LoginView.as_view(), name="login"),
+    path("staff/logout/", staff.LogoutView.as_view(), name="logout"),
+    path("staff/set-password/<uidb64>/<token>/", staff.SetPasswordView.as_view(), name="set_password"),
+    path("staff/set-password/done/", staff.SetPasswordDoneView.as_view(), name="set_password_done"),
+]
+
+for module in all_modules():
+    if module.staff_urls:
+        urlpatterns.append(path(f"staff/{module.code}/", include((module.staff_urls, module.code))))
+    if module.public_urls:
+        prefix = module.code + "/" if module.public_prefix is None else module.public_prefix
+        urlpatterns.append(path(prefix, include((module.public_urls, f"{module.code}_public"))))
+
+handler404 = "hamaynk.errors.not_found"

@@ -1,0 +1,1 @@
+"""Municipal modules: the Django apps that live in every municipality's own schema."""
