@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tenants.utils import tenant_context
 
 from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
@@ -132,6 +133,7 @@ def execute(run):
         run.state = ProvisioningRun.State.DONE
         run.finished_at = timezone.now()
         run.save(update_fields=["state", "finished_at"])
+        _first_statistics(run.municipality)
         log.info("provisioning.done", slug=run.municipality.slug, seconds=run.duration)
         return run
 
@@ -178,6 +180,15 @@ def _run_step(step, context):
     finally:
         connection.set_schema_to_public()
     return True
+
+
+def _first_statistics(municipality):
+    """The console shows figures from the first minute, before the periodic job comes by."""
+    from hamaynk.tenancy.tasks import collect_statistics
+
+    municipality.refresh_from_db()
+    with tenant_context(municipality):
+        collect_statistics()
 
 
 def step_validate(context):

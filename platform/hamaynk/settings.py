@@ -5,6 +5,7 @@ broker and a file cache; production sets DATABASE_URL, CELERY_BROKER_URL, CACHE_
 STORAGE_BACKEND=s3.
 """
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/hamaynk"),
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# A Unix socket directory is written percent-encoded in the URL's host part.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 # Bounded connection age keeps PostgreSQL's per-connection catalog caches small when
 # hundreds of schemas are visited by one process.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)

@@ -12,6 +12,8 @@ EMBLEM_SIGNATURES = {
 
 
 class ProfileForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = MunicipalProfile
         fields = ["name_hy", "name_en", "name_ru", "address_hy", "address_en", "address_ru",

@@ -24,7 +24,10 @@ def coat_of_arms(request):
     profile = MunicipalProfile.objects.first()
     if not profile or not profile.coat_of_arms:
         raise Http404
-    handle = profile.coat_of_arms.open("rb")
+    try:
+        handle = profile.coat_of_arms.open("rb")
+    except FileNotFoundError:
+        raise Http404
     head = handle.read(16)
     handle.seek(0)
     content_type = next((t for sig, t in EMBLEM_SIGNATURES.items() if head.startswith(sig)),

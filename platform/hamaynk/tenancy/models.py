@@ -99,3 +99,12 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("domain")
         verbose_name_plural = _("domains")
+
+
+class StatisticsSnapshot(models.Model):
+    """The latest figures each module reported for a municipality, gathered by a background job
+    so that the ministry's pages never read one schema at a time."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="statistics")
+    values = models.JSONField(default=dict)
+    collected_at = models.DateTimeField(auto_now=True)

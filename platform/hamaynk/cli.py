@@ -1,0 +1,41 @@
+"""The `hamaynk` command.
+
+    hamaynk run                      the whole platform on a laptop (see hamaynk.devserver)
+    hamaynk setup                    migrate the public schema and (re)build the golden schema
+    hamaynk provision ...            provision municipalities (flags or --csv)
+    hamaynk template check PATH      validate a template folder
+    hamaynk golden build|status      the golden schema
+    hamaynk migrate-all              migrate every municipality in parallel, with a report
+    hamaynk worker                   a Celery worker
+    hamaynk <django command> ...     any other Django management command
+"""
+import os
+import sys
+
+ALIASES = {"migrate-all": "migrate_municipalities"}
+
+
+def main(argv=None):
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hamaynk.settings")
+    command = argv[1] if len(argv) > 1 else "help"
+    if command in ("-h", "--help", "help") and len(argv) <= 2:
+        print(__doc__)
+        return 0
+    if command == "run":
+        from hamaynk.devserver import run
+
+        return run(argv[2:])
+    if command == "worker":
+        from hamaynk.celery import app
+
+        app.worker_main(["worker", "--loglevel", os.environ.get("LOG_LEVEL", "INFO"), *argv[2:]])
+        return 0
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([argv[0], ALIASES.get(command, command), *argv[2:]])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""`hamaynk run`: the whole platform on one machine, with nothing to install but Python.
+
+Without DATABASE_URL it starts an embedded PostgreSQL (pgserver) under var/; without
+CELERY_BROKER_URL the worker reads a file-system queue under var/. On first start it provisions
+the demo municipalities, then runs the web server and a worker until Ctrl-C.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEMO_PASSWORD = "hamaynk-demo"
+MINISTRY_USER = "ministry"
+
+
+def _embedded_database(var_dir):
+    import pgserver
+
+    data = var_dir / "pgdata"
+    data.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(str(data), cleanup_mode="stop")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'hamaynk';")
+    if "(1 row)" not in exists:
+        server.psql("CREATE DATABASE hamaynk;")
+    socket_dir = str(data).replace("/", "%2F")
+    return server, f"postgres://postgres@{socket_dir}/hamaynk"
+
+
+def _prepare_environment(args):
+    repo_var = Path(os.environ.get("HAMAYNK_VAR_DIR", Path.cwd() / "var")).resolve()
+    os.environ["HAMAYNK_VAR_DIR"] = str(repo_var)
+    repo_var.mkdir(parents=True, exist_ok=True)
+    server = None
+    if not os.environ.get("DATABASE_URL"):
+        print("Starting the embedded PostgreSQL (DATABASE_URL is not set)...", flush=True)
+        server, url = _embedded_database(repo_var)
+        os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("PLATFORM_PORT", str(args.port))
+    os.environ.setdefault("CACHE_URL", f"filecache://{repo_var / 'cache'}")
+    for folder in ("queue", "queue-processed", "media", "static"):
+        (repo_var / folder).mkdir(exist_ok=True)
+    return server
+
+
+def _first_start(stdout):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from hamaynk.tenancy.models import Municipality
+
+    call_command("setup", verbosity=0)
+    User = get_user_model()
+    if not User.objects.filter(username=MINISTRY_USER).exists():
+        User.objects.create_user(MINISTRY_USER, password=DEMO_PASSWORD, is_staff=True, is_superuser=True)
+
+    from provisioning.management.commands.provision import request_from_row
+    from provisioning.pipeline import AlreadyProvisioned, provision
+    import csv
+
+    demo = Path(__file__).resolve().parents[2] / "provisioning" / "demo" / "municipalities.csv"
+    with open(demo, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if Municipality.objects.filter(slug=row["slug"], status=Municipality.Status.ACTIVE).exists():
+            continue
+        request = request_from_row(row)
+        request.admin_password = DEMO_PASSWORD
+        try:
+            run = provision(request)
+        except AlreadyProvisioned:
+            continue
+        print(f"  provisioned {row['slug']}: {run.state} in {run.duration or 0:.2f} s", file=stdout, flush=True)
+    return rows
+
+
+def run(argv):
+    parser = argparse.ArgumentParser(prog="hamaynk run", description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--no-worker", action="store_true")
+    args = parser.parse_args(argv)
+
+    server = _prepare_environment(args)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from hamaynk.celery import broker_mode
+
+    print("Preparing the database and the demo municipalities...", flush=True)
+    rows = _first_start(sys.stdout)
+
+    env = dict(os.environ)
+    children = [subprocess.Popen([sys.executable, "-m", "hamaynk.cli", "runserver",
+                                  f"{args.bind}:{args.port}", "--noreload", "--skip-checks"], env=env)]
+    if not args.no_worker:
+        children.append(subprocess.Popen([sys.executable, "-m", "hamaynk.cli", "worker",
+                                          "--pool", "solo", "--loglevel", "WARNING"], env=env))
+
+    port = f":{args.port}"
+    mode = broker_mode()
+    print(f"""
+Hamaynk is running.
+  Ministry console:  http://{settings.PLATFORM_DOMAIN}{port}/console/   user "{MINISTRY_USER}", password "{DEMO_PASSWORD}"
+""" + "\n".join(
+        f"  {row['name_en']:<18} http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/   "
+        f"staff: http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/staff/  "
+        f"user \"{row['admin_email']}\", password \"{DEMO_PASSWORD}\""
+        for row in rows
+    ) + f"""
+  Database: {'embedded PostgreSQL under ' + os.environ['HAMAYNK_VAR_DIR'] if server else 'DATABASE_URL'}
+  Background tasks: {mode}{' queue under ' + os.environ['HAMAYNK_VAR_DIR'] + ' (no broker needed)' if mode == 'filesystem' else ''}
+Press Ctrl-C to stop.
+""", flush=True)
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+    return 0

@@ -1,0 +1,20 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from provisioning import golden
+
+
+class Command(BaseCommand):
+    help = ("Prepares a database for this release: migrates the public schema, then rebuilds the "
+            "golden schema if its migrations changed. Run `hamaynk migrate-all` afterwards to "
+            "bring existing municipalities along.")
+
+    def handle(self, **options):
+        verbosity = options["verbosity"]
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1))
+        try:
+            record = golden.current()
+            self.stdout.write(f"Golden schema {record.name} is current.")
+        except golden.GoldenSchemaError:
+            seconds = golden.build(verbosity=max(0, verbosity - 1))
+            self.stdout.write(f"Golden schema rebuilt in {seconds:.1f} s.")

@@ -1,0 +1,179 @@
+"""Test session: a fresh PostgreSQL database, migrated, with its golden schema, and two
+provisioned municipalities (alpha, beta) that isolation tests compare."""
+import os
+import tempfile
+import uuid
+
+import psycopg
+import pytest
+
+from tests import services
+
+TEST_DB = f"hamaynk_test_{os.getpid()}"
+
+
+def _admin_connect(server_url):
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(server_url)
+    host = unquote(parts.hostname or "") if parts.hostname else unquote(parts.netloc.split("@")[-1])
+    return psycopg.connect(
+        host=host or "127.0.0.1", port=parts.port or 5432, user=parts.username or "postgres",
+        password=parts.password or None, dbname="postgres", autocommit=True,
+    )
+
+
+def pytest_configure(config):
+    server = services.database_server_url()
+    try:
+        with _admin_connect(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}"')
+            conn.execute(f'CREATE DATABASE "{TEST_DB}"')
+    except psycopg.OperationalError as exc:
+        raise pytest.UsageError(f"PostgreSQL is required for the tests and is not reachable: {exc}")
+    config._hamaynk_db_server = server
+
+    var = tempfile.mkdtemp(prefix="hamaynk-test-var-")
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
+        "DATABASE_URL": services.with_database(server, TEST_DB),
+        "HAMAYNK_VAR_DIR": var,
+        "PLATFORM_DOMAIN": "localhost",
+        "CACHE_URL": "locmemcache://tests",
+        "EMAIL_URL": "memorymail://",
+        "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
+        "DB_CONN_MAX_AGE": "0",
+        "LOG_LEVEL": "WARNING",
+        # Playwright's sync API keeps an event loop in the test thread; the ORM calls there are
+        # still synchronous and safe.
+        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    })
+    os.makedirs(os.path.join(var, "static"), exist_ok=True)
+    if services.rabbitmq_available():
+        os.environ["CELERY_BROKER_URL"] = services.RABBITMQ_URL
+        os.environ["CELERY_RESULT_BACKEND"] = "rpc://"
+    else:
+        os.environ["CELERY_BROKER_URL"] = "filesystem://"
+        os.makedirs(os.path.join(var, "queue"), exist_ok=True)
+        os.makedirs(os.path.join(var, "queue-processed"), exist_ok=True)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("setup", verbosity=0)
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "_hamaynk_db_server", None)
+    if not server:
+        return
+    from django.db import connections
+
+    connections.close_all()
+    try:
+        with _admin_connect(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
+    except psycopg.Error:
+        pass
+
+
+def make_request(slug=None, **overrides):
+    from provisioning.requests import MunicipalityRequest
+
+    slug = slug or f"t{uuid.uuid4().hex[:10]}"
+    values = dict(
+        slug=slug,
+        names={"hy": f"Համայնք {slug}", "en": f"Community {slug}", "ru": f"Община {slug}"},
+        region="kotayk",
+        settlements=[{"hy": "Կենտրոն", "en": "Kentron", "ru": "Кентрон"},
+                     {"hy": "Գյուղ", "en": "Gyugh", "ru": "Гюх"}],
+        admin_email=f"admin@{slug}.test",
+        phone="+374 10 000000",
+        email=f"info@{slug}.test",
+    )
+    values.update(overrides)
+    return MunicipalityRequest(**values)
+
+
+def provision_ok(slug=None, **overrides):
+    from provisioning.models import ProvisioningRun
+    from provisioning.pipeline import provision
+
+    run = provision(make_request(slug, **overrides))
+    assert run.state == ProvisioningRun.State.DONE, run.error
+    run.municipality.refresh_from_db()
+    return run.municipality
+
+
+@pytest.fixture(scope="session")
+def alpha():
+    return provision_ok("alpha", admin_password="alpha-password-1")
+
+
+@pytest.fixture(scope="session")
+def beta():
+    return provision_ok("beta", admin_password="beta-password-1")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    from django.core.cache import cache
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+    cache.clear()
+
+
+@pytest.fixture
+def client_for():
+    from django.test import Client
+
+    def make(host):
+        return Client(HTTP_HOST=host)
+
+    return make
+
+
+@pytest.fixture
+def ministry_user():
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username="minister", defaults={"is_staff": True})
+    user.is_staff = True
+    user.set_password("minister-password-1")
+    user.save()
+    return user
+
+
+@pytest.fixture
+def settings():
+    """Django settings, restored after the test (like pytest-django's fixture)."""
+    from django.test import override_settings
+
+    class Settings:
+        def __init__(self):
+            self._overrides = []
+
+        def __setattr__(self, name, value):
+            if name.startswith("_"):
+                return super().__setattr__(name, value)
+            override = override_settings(**{name: value})
+            override.enable()
+            self._overrides.append(override)
+
+        def __getattr__(self, name):
+            from django.conf import settings as django_settings
+
+            return getattr(django_settings, name)
+
+    holder = Settings()
+    yield holder
+    for override in reversed(holder._overrides):
+        override.disable()

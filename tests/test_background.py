@@ -1,0 +1,118 @@
+"""Background work on a real broker and files on a real S3 server, each kept per municipality."""
+import os
+import time
+import uuid
+
+import boto3
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django_tenants.utils import schema_context, tenant_context
+
+from hamaynk.tenancy.models import StatisticsSnapshot
+from hamaynk.tenancy.tasks import MissingMunicipality, collect_statistics
+from tenants.profile.models import Settlement
+from tests import services
+
+
+@pytest.fixture(scope="module")
+def rabbit_worker():
+    services.require(services.rabbitmq_available(), "RabbitMQ")
+    from celery.contrib.testing.worker import start_worker
+
+    from hamaynk.celery import app
+
+    app.conf.broker_url = services.RABBITMQ_URL
+    app.conf.task_default_queue = f"hamaynk-test-{os.getpid()}"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
+                      loglevel="WARNING") as worker:
+        yield worker
+
+
+def wait_for(predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the background task")
+
+
+def test_a_task_sent_from_a_municipality_runs_in_its_schema(alpha, beta, rabbit_worker):
+    with schema_context(alpha.schema_name):
+        Settlement.objects.create(name_hy=f"Նոր {uuid.uuid4().hex[:6]}", name_en="New", name_ru="Новый")
+        expected_alpha = Settlement.objects.count()
+    with schema_context(beta.schema_name):
+        expected_beta = Settlement.objects.count()
+    assert expected_alpha != expected_beta
+    StatisticsSnapshot.objects.filter(municipality__in=[alpha, beta]).delete()
+
+    with tenant_context(alpha):
+        collect_statistics.delay()
+    with tenant_context(beta):
+        collect_statistics.delay()
+    connection.set_schema_to_public()
+
+    def collected():
+        rows = {s.municipality_id: s.values for s in StatisticsSnapshot.objects.filter(municipality__in=[alpha, beta])}
+        return rows if len(rows) == 2 else None
+
+    rows = wait_for(collected)
+    assert rows[alpha.pk]["profile.settlements"] == expected_alpha
+    assert rows[beta.pk]["profile.settlements"] == expected_beta
+
+
+def test_a_task_without_a_municipality_refuses_to_run_in_the_public_schema():
+    connection.set_schema_to_public()
+    with pytest.raises(MissingMunicipality):
+        collect_statistics()
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test",
+                          aws_secret_access_key="test", region_name="us-east-1")
+    client.create_bucket(Bucket="hamaynk-test")
+    yield endpoint, client
+    server.stop()
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_files_on_s3_are_stored_under_the_municipality_uuid(alpha, beta, s3_server):
+    from hamaynk.tenancy.storage import MunicipalS3Storage
+
+    endpoint, client = s3_server
+    storage = MunicipalS3Storage(bucket_name="hamaynk-test", endpoint_url=endpoint, access_key="test",
+                                 secret_key="test", region_name="us-east-1")
+    connection.set_tenant(alpha)
+    name = storage.save("profile/emblem.png", ContentFile(b"\x89PNG alpha"))
+    assert not name.startswith("municipalities/")  # the prefix is the storage's business
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket="hamaynk-test")["Contents"]]
+    assert f"municipalities/{alpha.uuid}/{name}" in keys
+    assert storage.exists(name)
+    signed = storage.url(name)
+    assert f"municipalities/{alpha.uuid}/" in signed and "Signature" in signed and "Expires=" in signed
+
+    # The same storage object in another municipality: the name resolves inside beta's prefix.
+    connection.set_tenant(beta)
+    assert not storage.exists(name)
+    storage.save(name, ContentFile(b"\x89PNG beta"))
+    connection.set_tenant(alpha)
+    with storage.open(name) as handle:
+        assert handle.read() == b"\x89PNG alpha"
+    connection.set_schema_to_public()
+    assert storage.location == "platform"
