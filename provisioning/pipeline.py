@@ -133,6 +133,7 @@ def execute(run):
         run.state = ProvisioningRun.State.DONE
         run.finished_at = timezone.now()
         run.save(update_fields=["state", "finished_at"])
+        run.refresh_from_db(fields=["admin_link"])
         _first_statistics(run.municipality)
         log.info("provisioning.done", slug=run.municipality.slug, seconds=run.duration)
         return run

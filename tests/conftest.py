@@ -177,3 +177,75 @@ def settings():
     yield holder
     for override in reversed(holder._overrides):
         override.disable()
+
+
+@pytest.fixture(scope="session")
+def celery_worker():
+    """A real Celery worker in a thread: on RabbitMQ when it is there (always under CI), else
+    on the file-system queue the laptop default uses."""
+    from celery.contrib.testing.worker import start_worker
+
+    from hamaynk.celery import app
+
+    if services.IN_CI and not services.rabbitmq_available():
+        pytest.fail("RabbitMQ is required under CI=true and is not available")
+    app.conf.task_default_queue = f"hamaynk-test-{os.getpid()}"
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
+                      loglevel="WARNING") as worker:
+        worker.app = app
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The whole WSGI application on a free port, threaded like a real server."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+    from django.test import override_settings
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=True)
+    server.set_app(get_wsgi_application())
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    override = override_settings(PLATFORM_PORT=str(port))
+    override.enable()
+    yield f"http://localhost:{port}", port
+    override.disable()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    services.require(services.chromium_available(), "Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=services.CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="hy-AM", viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    folder = os.environ.get("HAMAYNK_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{request.node.name}.png"), full_page=True)
+    context.close()

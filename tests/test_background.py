@@ -1,5 +1,4 @@
 """Background work on a real broker and files on a real S3 server, each kept per municipality."""
-import os
 import time
 import uuid
 
@@ -15,18 +14,10 @@ from tenants.profile.models import Settlement
 from tests import services
 
 
-@pytest.fixture(scope="module")
-def rabbit_worker():
-    services.require(services.rabbitmq_available(), "RabbitMQ")
-    from celery.contrib.testing.worker import start_worker
-
-    from hamaynk.celery import app
-
-    app.conf.broker_url = services.RABBITMQ_URL
-    app.conf.task_default_queue = f"hamaynk-test-{os.getpid()}"
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
-                      loglevel="WARNING") as worker:
-        yield worker
+@pytest.fixture
+def rabbit_worker(celery_worker):
+    services.require(celery_worker.app.conf.broker_url.startswith("amqp"), "RabbitMQ")
+    return celery_worker
 
 
 def wait_for(predicate, timeout=20):
@@ -116,3 +107,45 @@ def test_files_on_s3_are_stored_under_the_municipality_uuid(alpha, beta, s3_serv
         assert handle.read() == b"\x89PNG alpha"
     connection.set_schema_to_public()
     assert storage.location == "platform"
+
+
+def test_the_provisioning_task_delivered_twice_provisions_once(celery_worker):
+    from hamaynk.tenancy.models import Municipality
+    from provisioning.models import ProvisioningRun
+    from provisioning.pipeline import submit
+    from provisioning.tasks import provision_municipality
+    from tests.conftest import make_request
+
+    run = submit(make_request())
+    provision_municipality.delay(run.pk)
+    provision_municipality.delay(run.pk)
+
+    def finished():
+        run.refresh_from_db()
+        return run.state == ProvisioningRun.State.DONE
+
+    wait_for(finished, timeout=60)
+    time.sleep(1)  # let the second delivery finish too
+    run.refresh_from_db()
+    assert run.state == ProvisioningRun.State.DONE
+    assert Municipality.objects.filter(slug=run.municipality.slug).count() == 1
+    assert run.municipality.domains.count() == 1
+    assert all(step.state == "done" for step in run.steps.all())
+
+
+def test_console_pages_show_module_statistics_without_visiting_schemas(alpha, client_for, ministry_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("localhost")
+    client.force_login(ministry_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/console/m/{alpha.uuid}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert all(alpha.schema_name not in q["sql"] for q in queries.captured_queries)
+    assert not [q for q in queries.captured_queries if "SET search_path" in q["sql"] and "m_" in q["sql"]]
+    html = response.content.decode()
+    figures = StatisticsSnapshot.objects.get(municipality=alpha).values
+    assert 'data-module="profile"' in html
+    assert f"settlements</code>: {figures['profile.settlements']}" in html
+    assert f"staff_users</code>: {figures['accounts.staff_users']}" in html

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
 from hamaynk.tenancy.models import Municipality
 from provisioning.golden import GoldenSchemaError
@@ -72,8 +73,18 @@ def _latest_run(municipality):
 
 @ministry_staff_required
 def municipality_detail(request, uuid):
-    municipality = get_object_or_404(Municipality.objects.select_related("region"), uuid=uuid)
+    municipality = get_object_or_404(Municipality.objects.select_related("region", "statistics"), uuid=uuid)
+    snapshot = getattr(municipality, "statistics", None)
+    values = snapshot.values if snapshot else {}
+    modules = [
+        {"module": module,
+         "figures": [(key.split(".", 1)[1], value) for key, value in sorted(values.items())
+                     if key.startswith(f"{module.code}.")]}
+        for module in all_modules()
+    ]
     return render(request, "console/detail.html", {
+        "modules": modules,
+        "snapshot": snapshot,
         "m": municipality,
         "run": _latest_run(municipality),
         "domains": municipality.domains.order_by("-is_primary", "domain"),
