@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from hamaynk.tenancy.models import Region
 from provisioning.requests import MunicipalityRequest, parse_settlements, validate_slug
@@ -8,11 +8,7 @@ from provisioning.template_format import available_templates
 
 
 class OnboardForm(forms.Form):
-    slug = forms.CharField(
-        label=_("Subdomain"), max_length=40,
-        help_text=_("Latin letters, digits and hyphens; the site will be at <subdomain>.%(domain)s")
-        % {"domain": settings.PLATFORM_DOMAIN},
-    )
+    slug = forms.CharField(label=_("Subdomain"), max_length=40)
     name_hy = forms.CharField(label=_("Name in Armenian"), max_length=200)
     name_en = forms.CharField(label=_("Name in English"), max_length=200)
     name_ru = forms.CharField(label=_("Name in Russian"), max_length=200)
@@ -30,6 +26,9 @@ class OnboardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["slug"].help_text = gettext(
+            "Latin letters, digits and hyphens; the site will be at <subdomain>.%(domain)s"
+        ) % {"domain": settings.PLATFORM_DOMAIN}
         names = available_templates()
         self.fields["template"].choices = [(n, n) for n in names]
         self.fields["template"].initial = settings.PROVISIONING_DEFAULT_TEMPLATE

@@ -4,7 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -39,7 +39,7 @@ class Municipality(TranslatedNameMixin, TenantMixin):
     """A hosted municipality (համայնք). Its identity everywhere outside the database is `uuid`."""
 
     class Status(models.TextChoices):
-        PROVISIONING = "provisioning", _("Provisioning")
+        PROVISIONING = "provisioning", pgettext_lazy("municipality status", "Provisioning")
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
         ARCHIVED = "archived", _("Archived")
