@@ -20,7 +20,7 @@ def validate_slug(slug, *, check_taken=True):
     """Raises ValidationError with a message a ministry operator can act on."""
     if not slug:
         raise ValidationError(_("Enter a subdomain."), code="required")
-    if slug != slug.lower():
+    if slug != slug.lower() and SLUG_RE.match(slug.lower()):
         raise ValidationError(_("The subdomain must be in lower case."), code="case")
     if not SLUG_RE.match(slug):
         raise ValidationError(

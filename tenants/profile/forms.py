@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import MunicipalProfile
@@ -11,8 +12,14 @@ EMBLEM_SIGNATURES = {
 }
 
 
+def _formfield(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # what people type is "aparan.am"
+    return field.formfield(**kwargs)
+
+
 class ProfileForm(forms.ModelForm):
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    formfield_callback = _formfield
 
     class Meta:
         model = MunicipalProfile
