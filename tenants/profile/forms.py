@@ -19,10 +19,9 @@ def _formfield(field, **kwargs):
 
 
 class ProfileForm(forms.ModelForm):
-    formfield_callback = _formfield
-
     class Meta:
         model = MunicipalProfile
+        formfield_callback = _formfield
         fields = ["name_hy", "name_en", "name_ru", "address_hy", "address_en", "address_ru",
                   "phone", "email", "website", "coat_of_arms",
                   "reception_hy", "reception_en", "reception_ru"]
