@@ -120,12 +120,17 @@ def beta():
 
 
 @pytest.fixture(autouse=True)
-def _public_schema_between_tests():
+def _clean_state_between_tests():
+    """Public schema, empty cache, and English for messages checked outside a request (pages
+    pick their language per request, Armenian by default)."""
     from django.core.cache import cache
     from django.db import connection
+    from django.utils import translation
 
     connection.set_schema_to_public()
+    translation.activate("en")
     yield
+    translation.deactivate()
     connection.set_schema_to_public()
     cache.clear()
 
