@@ -38,6 +38,19 @@ def validate_slug(slug, *, check_taken=True):
                                   params={"slug": slug})
 
 
+DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+def validate_domain(domain):
+    """A municipality's own domain: a valid host name nobody else uses."""
+    if not DOMAIN_RE.match(domain or ""):
+        raise ValidationError(_("“%(domain)s” is not a valid domain name."), code="invalid",
+                              params={"domain": domain})
+    if domain == settings.PLATFORM_DOMAIN or Domain.objects.filter(domain=domain).exists():
+        raise ValidationError(_("The domain “%(domain)s” is already in use."), code="taken",
+                              params={"domain": domain})
+
+
 def parse_settlements(text):
     """'Ապարան|Aparan|Апаран; Քասախ' -> [{"hy":.., "en":.., "ru":..}, ...]; missing names fall back to hy."""
     settlements = []
@@ -119,8 +132,8 @@ class MunicipalityRequest:
         if len(names) != len(set(names)):
             add("settlements", _("A settlement is listed twice."))
         for domain in self.extra_domains:
-            if not re.match(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$", domain):
-                add("extra_domains", _("“%(domain)s” is not a valid domain name.") % {"domain": domain})
-            elif Domain.objects.filter(domain=domain).exists():
-                add("extra_domains", _("The domain “%(domain)s” is already in use.") % {"domain": domain})
+            try:
+                validate_domain(domain)
+            except ValidationError as exc:
+                add("extra_domains", exc.messages[0])
         return found

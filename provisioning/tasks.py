@@ -1,7 +1,19 @@
+"""Provisioning in the background, and the safety net that restarts runs nobody is working on."""
+import datetime
+
+import structlog
 from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
 
 from .models import ProvisioningRun
 from .pipeline import execute
+
+log = structlog.get_logger(__name__)
+
+# A run still "pending" this long after it was accepted lost its message (broker down, worker
+# killed before acknowledging): the periodic job hands it out again.
+STALLED_AFTER = datetime.timedelta(minutes=2)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
@@ -10,3 +22,30 @@ def provision_municipality(self, run_id):
     run = ProvisioningRun.objects.select_related("municipality").get(pk=run_id)
     run = execute(run)
     return run.state
+
+
+def dispatch(run):
+    """Hands the run to a worker once the caller's transaction commits.
+
+    If the broker cannot be reached the run is still saved; `resume_stalled_runs` (periodic)
+    or the console's "Run provisioning again" picks it up later, so nothing accepted is lost.
+    """
+
+    def send():
+        try:
+            provision_municipality.delay(run.pk)
+        except Exception as exc:  # the broker's errors vary by transport
+            log.warning("provisioning.dispatch_failed", run=run.pk, error=str(exc))
+
+    transaction.on_commit(send)
+
+
+@shared_task
+def resume_stalled_runs():
+    cutoff = timezone.now() - STALLED_AFTER
+    stalled = ProvisioningRun.objects.filter(state=ProvisioningRun.State.PENDING, created_at__lt=cutoff)
+    count = 0
+    for run in stalled:
+        provision_municipality.delay(run.pk)
+        count += 1
+    return count

@@ -99,7 +99,7 @@ def run(argv):
                                   f"{args.bind}:{args.port}", "--noreload", "--skip-checks"], env=env)]
     if not args.no_worker:
         children.append(subprocess.Popen([sys.executable, "-m", "hamaynk.cli", "worker",
-                                          "--pool", "solo", "--loglevel", "WARNING"], env=env))
+                                          "--pool", "solo", "--beat", "--loglevel", "WARNING"], env=env))
 
     port = f":{args.port}"
     mode = broker_mode()

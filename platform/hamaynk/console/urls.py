@@ -15,4 +15,5 @@ urlpatterns = [
     path("m/<uuid:uuid>/progress.json", views.progress, name="progress"),
     path("m/<uuid:uuid>/retry/", views.retry, name="retry"),
     path("m/<uuid:uuid>/status/", views.change_status, name="status"),
+    path("m/<uuid:uuid>/domains/", views.add_domain, name="add_domain"),
 ]

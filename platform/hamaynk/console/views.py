@@ -3,6 +3,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +12,12 @@ from django.views.decorators.http import require_POST
 
 from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
-from hamaynk.tenancy.models import Municipality
+from hamaynk.tenancy.models import Domain, Municipality
 from provisioning.golden import GoldenSchemaError
 from provisioning.models import ProvisioningRun
 from provisioning.pipeline import RequestInvalid, submit
-from provisioning.tasks import provision_municipality
+from provisioning.requests import validate_domain
+from provisioning.tasks import dispatch
 from provisioning.template_format import InvalidTemplate
 
 from .forms import OnboardForm
@@ -44,10 +46,6 @@ def municipality_list(request):
     })
 
 
-def _dispatch(run):
-    transaction.on_commit(lambda: provision_municipality.delay(run.pk))
-
-
 @ministry_staff_required
 def onboard(request):
     form = OnboardForm(request.POST or None)
@@ -55,7 +53,7 @@ def onboard(request):
         try:
             with transaction.atomic():
                 run = submit(form.to_request())
-                _dispatch(run)
+                dispatch(run)
         except RequestInvalid as exc:
             for field, errors in exc.errors.items():
                 for error in errors:
@@ -120,8 +118,23 @@ def retry(request, uuid):
     municipality = get_object_or_404(Municipality, uuid=uuid)
     run = _latest_run(municipality)
     if run and run.state != ProvisioningRun.State.DONE:
-        _dispatch(run)
+        dispatch(run)
         messages.info(request, _("Provisioning was started again."))
+    return redirect("console:detail", uuid=uuid)
+
+
+@ministry_staff_required
+@require_POST
+def add_domain(request, uuid):
+    municipality = get_object_or_404(Municipality, uuid=uuid)
+    domain = request.POST.get("domain", "").strip().lower()
+    try:
+        validate_domain(domain)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        Domain.objects.create(domain=domain, tenant=municipality, is_primary=False)
+        messages.success(request, _("The domain %(domain)s now reaches this municipality.") % {"domain": domain})
     return redirect("console:detail", uuid=uuid)
 
 

@@ -2,7 +2,6 @@ import csv
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from tqdm import tqdm
 
 from provisioning.golden import GoldenSchemaError
@@ -108,9 +107,9 @@ class Command(BaseCommand):
         except GoldenSchemaError as exc:
             return "failed", str(exc)
         if use_worker:
-            from provisioning.tasks import provision_municipality
+            from provisioning.tasks import dispatch
 
-            transaction.on_commit(lambda: provision_municipality.delay(run.pk))
+            dispatch(run)
             return "queued", ""
         run = execute(run)
         if run.state == ProvisioningRun.State.DONE:
