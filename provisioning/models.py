@@ -16,12 +16,17 @@ class GoldenSchema(models.Model):
     built_at = models.DateTimeField(auto_now=True)
 
 
+class State(models.TextChoices):
+    """The state of a run and of each of its steps."""
+
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
+    DONE = "done", _("Done")
+
+
 class ProvisioningRun(models.Model):
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        FAILED = "failed", _("Failed")
-        DONE = "done", _("Done")
+    State = State
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="provisioning_runs")
     template_name = models.CharField(max_length=100)
@@ -48,11 +53,7 @@ class ProvisioningRun(models.Model):
 
 
 class ProvisioningStep(models.Model):
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        FAILED = "failed", _("Failed")
-        DONE = "done", _("Done")
+    State = State
 
     run = models.ForeignKey(ProvisioningRun, on_delete=models.CASCADE, related_name="steps")
     name = models.CharField(max_length=40)

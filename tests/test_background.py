@@ -149,3 +149,23 @@ def test_console_pages_show_module_statistics_without_visiting_schemas(alpha, cl
     assert 'data-module="profile"' in html
     assert f"settlements</code>: {figures['profile.settlements']}" in html
     assert f"staff_users</code>: {figures['accounts.staff_users']}" in html
+
+
+def test_periodic_statistics_visit_only_active_municipalities(alpha, celery_worker):
+    from hamaynk.tenancy.models import Municipality
+    from hamaynk.tenancy.tasks import collect_all_statistics
+    from provisioning.pipeline import submit
+    from tests.conftest import make_request, provision_ok
+
+    half_built = submit(make_request()).municipality  # accepted, never provisioned
+    suspended = provision_ok()
+    suspended.status = Municipality.Status.SUSPENDED
+    suspended.save()
+    before = StatisticsSnapshot.objects.get(municipality=suspended).collected_at
+    StatisticsSnapshot.objects.filter(municipality=alpha).delete()
+
+    collect_all_statistics(spread_seconds=0)
+    wait_for(lambda: StatisticsSnapshot.objects.filter(municipality=alpha).exists())
+    time.sleep(1)
+    assert not StatisticsSnapshot.objects.filter(municipality=half_built).exists()
+    assert StatisticsSnapshot.objects.get(municipality=suspended).collected_at == before
