@@ -38,7 +38,6 @@ def main():
     args = parser.parse_args()
     levels = sorted(int(x) for x in args.levels.split(","))
 
-
     server = services.database_server_url()
     database = "hamaynk_bench"
     admin = _connect(server)
