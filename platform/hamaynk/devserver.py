@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 DEMO_PASSWORD = "hamaynk-demo"
@@ -17,6 +18,7 @@ MINISTRY_USER = "ministry"
 
 
 def _embedded_database(var_dir):
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver's socket folder note
     import pgserver
 
     data = var_dir / "pgdata"

@@ -1,0 +1,27 @@
+"""`hamaynk run`'s first start: demo municipalities with working logins, once."""
+import io
+
+from django.contrib.auth import authenticate, get_user_model
+from django_tenants.utils import schema_context
+
+from hamaynk import devserver
+from hamaynk.tenancy.models import Municipality
+
+
+def test_first_start_provisions_the_demo_municipalities_once(client_for):
+    out = io.StringIO()
+    rows = devserver._first_start(out)
+    assert [row["slug"] for row in rows] == ["aparan", "dilijan", "goris"]
+    assert out.getvalue().count("provisioned") == 3
+    for row in rows:
+        municipality = Municipality.objects.get(slug=row["slug"])
+        assert municipality.status == "active"
+        with schema_context(municipality.schema_name):
+            assert authenticate(username=row["admin_email"], password=devserver.DEMO_PASSWORD)
+    assert get_user_model().objects.get(username=devserver.MINISTRY_USER).is_staff
+    html = client_for("goris.localhost").get("/").content.decode()
+    assert "Գորիս" in html and "Խնձորեսկ" in html
+
+    again = io.StringIO()
+    devserver._first_start(again)
+    assert "provisioned" not in again.getvalue()
