@@ -4,6 +4,7 @@ import datetime
 import structlog
 from celery import shared_task
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import ProvisioningRun
@@ -11,9 +12,11 @@ from .pipeline import execute
 
 log = structlog.get_logger(__name__)
 
-# A run still "pending" this long after it was accepted lost its message (broker down, worker
-# killed before acknowledging): the periodic job hands it out again.
+# A run still "pending" this long after it was accepted lost its message (the broker was down
+# when it was handed out); one "running" this long lost its worker. The periodic job hands both
+# out again; a run another worker still holds is skipped by its advisory lock.
 STALLED_AFTER = datetime.timedelta(minutes=2)
+ABANDONED_AFTER = datetime.timedelta(minutes=15)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
@@ -42,8 +45,11 @@ def dispatch(run):
 
 @shared_task
 def resume_stalled_runs():
-    cutoff = timezone.now() - STALLED_AFTER
-    stalled = ProvisioningRun.objects.filter(state=ProvisioningRun.State.PENDING, created_at__lt=cutoff)
+    now = timezone.now()
+    stalled = ProvisioningRun.objects.filter(
+        Q(state=ProvisioningRun.State.PENDING, created_at__lt=now - STALLED_AFTER)
+        | Q(state=ProvisioningRun.State.RUNNING, started_at__lt=now - ABANDONED_AFTER)
+    )
     count = 0
     for run in stalled:
         provision_municipality.delay(run.pk)
