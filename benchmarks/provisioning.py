@@ -35,6 +35,8 @@ def main():
     parser.add_argument("--samples", type=int, default=15, help="provisionings measured per level")
     parser.add_argument("--replays", type=int, default=5, help="migration replays measured per level")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--profile", action="store_true",
+                        help="after the last level, profile one more provisioning (cProfile, top 25)")
     args = parser.parse_args()
     levels = sorted(int(x) for x in args.levels.split(","))
 
@@ -105,6 +107,15 @@ def main():
               f"{statistics.median(schema_step):>13.3f} s {percentile(schema_step, .9):>5.3f} s | "
               f"{statistics.median(replay):>18.3f} s {percentile(replay, .9):>5.3f} s"
               f"   (filled to {level} in {fill_seconds:.0f} s)", flush=True)
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        serial += 1
+        profiler.runcall(provision, make_request(f"profiled{serial}"))
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
     if len(levels) > 1:
         low, high = levels[0], levels[-1]

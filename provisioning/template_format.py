@@ -69,14 +69,19 @@ class InvalidTemplate(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text: the schemas check them as ISO strings."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml's parser when present) that keeps dates as text: the schemas check
+    them as ISO strings."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+# Valid templates by folder and content digest: provisioning validates the same template for
+# every municipality, and parsing it is most of the cost of validation.
+_valid_templates = {}
 
 
 def template_folder(name):
@@ -121,12 +126,26 @@ def _json_path(parts):
     return text
 
 
+def _content_digest(folder):
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.y*ml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def load_template(folder):
     """Reads and validates a template folder; raises InvalidTemplate listing every problem."""
     folder = Path(folder)
-    problems = []
     if not (folder / "template.yaml").is_file():
         raise InvalidTemplate([Problem("template.yaml", "", f"missing: {folder} is not a template folder")])
+    key = (folder.resolve(), _content_digest(folder))
+    if key not in _valid_templates:
+        _valid_templates[key] = _parse_and_validate(folder, key[1])
+    return _valid_templates[key]
+
+
+def _parse_and_validate(folder, digest):
+    problems = []
 
     manifest = _read_yaml(folder / "template.yaml", problems)
     if manifest is not None:
@@ -137,9 +156,7 @@ def load_template(folder):
 
     modules = {m.code: m for m in all_modules()}
     sections = {}
-    digest = hashlib.sha256()
     for path in sorted(folder.glob("*.y*ml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
         if path.name == "template.yaml":
             continue
         code = path.stem
@@ -167,7 +184,7 @@ def load_template(folder):
 
     if problems:
         raise InvalidTemplate(problems)
-    return Template(folder=folder, manifest=manifest, sections=sections, digest=digest.hexdigest())
+    return Template(folder=folder, manifest=manifest, sections=sections, digest=digest)
 
 
 def load_named_template(name):

@@ -93,3 +93,14 @@ def test_provisioning_refuses_an_invalid_template_before_creating_anything(templ
     with pytest.raises(InvalidTemplate):
         submit(make_request())
     assert Municipality.objects.count() == before
+
+
+def test_dates_stay_iso_text_and_are_checked(template_copy):
+    path = template_copy / "workcalendar.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "dated: []",
+        "dated:\n  - {date: 2026-06-01, kind: working_day, name: {hy: Ա, en: A, ru: А}}\n"
+        "  - {date: 2026-02-30, name: {hy: Բ, en: B, ru: Б}}")
+    path.write_text(text, encoding="utf-8")
+    problems = problems_of(template_copy)
+    assert problems == [("workcalendar.yaml", "dated[1].date", "'2026-02-30' is not a 'date'")]
