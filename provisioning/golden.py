@@ -14,6 +14,7 @@ generated once, when the golden schema is built, from the catalog:
 import hashlib
 import re
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -102,6 +103,19 @@ def migrate_schema(schema, verbosity=0, label="migrate", stdout=None):
     run_migrations(args=[], options=options, executor_codename=label, schema_name=schema)
 
 
+@contextmanager
+def _catalog_cursor():
+    """A cursor whose search_path is only pg_catalog, so every name in the catalog's
+    definitions comes out schema-qualified. The setting is local to the transaction; the
+    connection is told afterwards that its search_path must be set again."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL search_path TO pg_catalog")
+            yield cursor
+    finally:
+        connection.set_tenant(connection.tenant)
+
+
 def _rows(cursor, sql, params=()):
     cursor.execute(sql, params)
     return cursor.fetchall()
@@ -113,9 +127,7 @@ def generate_clone_sql(source):
         raise GoldenSchemaError(f"The golden schema needs a plain lower-case name, not {source!r}")
     dst = PLACEHOLDER
     src_prefix = f"{source}."
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Every name in the catalog's definitions comes out schema-qualified this way.
-        cursor.execute("SET LOCAL search_path TO pg_catalog")
+    with _catalog_cursor() as cursor:
         _refuse_unsupported(cursor, source)
         tables = [r[0] for r in _rows(cursor, """
             SELECT c.relname FROM pg_class c
@@ -239,8 +251,7 @@ def clone_into(schema_name, golden=None):
 
 def schema_fingerprint(schema):
     """A comparable description of a schema's structure, with its own name taken out."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL search_path TO pg_catalog")
+    with _catalog_cursor() as cursor:
         columns = _rows(cursor, """
             SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                    a.attidentity, a.attgenerated,

@@ -67,6 +67,9 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 PUBLIC_SCHEMA_URLCONF = "hamaynk.urls_public"
 ROOT_URLCONF = "hamaynk.urls_municipal"
 GOLDEN_SCHEMA_NAME = "hamaynk_golden"
+# Set search_path once per connection and schema change, not before every query (it halves the
+# number of statements a municipal page sends; rollbacks reset it, see the backend).
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "hamaynk.tenancy.middleware.MunicipalityRoutingMiddleware",
