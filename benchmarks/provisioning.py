@@ -13,20 +13,9 @@ else the embedded PostgreSQL) and drops it at the end unless --keep is given.
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests import services  # noqa: E402  (finds the PostgreSQL server the same way the tests do)
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+from scratch import percentile, scratch_database
 
 
 def main():
@@ -40,23 +29,11 @@ def main():
     args = parser.parse_args()
     levels = sorted(int(x) for x in args.levels.split(","))
 
-    server = services.database_server_url()
-    database = "hamaynk_bench"
-    admin = _connect(server)
-    admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{database}"')
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
-        "DATABASE_URL": services.with_database(server, database),
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-        "PASSWORD_HASHERS": "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-        "HAMAYNK_VAR_DIR": "/tmp/hamaynk-bench-var",
-    })
-    import django
+    with scratch_database("hamaynk_bench", keep=args.keep):
+        measure(args, levels)
 
-    django.setup()
-    from django.core.management import call_command
+
+def measure(args, levels):
     from django.db import connection
 
     from hamaynk.tenancy.models import Municipality
@@ -64,7 +41,6 @@ def main():
     from provisioning.pipeline import provision
     from tests.conftest import make_request
 
-    call_command("setup", verbosity=0)
     hosted = 0
     print(f"PostgreSQL {connection.cursor().connection.info.server_version}, "
           f"{os.cpu_count()} CPUs; {args.samples} samples per level\n")
@@ -122,19 +98,6 @@ def main():
         print(f"\npipeline p50 at {high} hosted / at {low} hosted = {results[high] / results[low]:.2f}"
               f"  (target ≤ 1.2; p50 at {high} = {results[high]:.3f} s, target ≤ 1.0 s)")
     print(f"municipalities in the database: {Municipality.objects.exclude(schema_name='public').count()}")
-
-    from django.db import connections
-
-    connections.close_all()
-    if not args.keep:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    admin.close()
-
-
-def _connect(server_url):
-    from tests.conftest import _admin_connect
-
-    return _admin_connect(server_url)
 
 
 if __name__ == "__main__":

@@ -180,7 +180,7 @@ def _parse_and_validate(folder, digest):
         section_problems = _schema_problems(file, sections[code], module.section_schema)
         problems += section_problems
         if not section_problems and module.check_section:
-            problems += [Problem(file, path, reason) for path, reason in module.check_section(sections[code], manifest)]
+            problems += [Problem(file, path, reason) for path, reason in module.check_section(sections[code], sections)]
 
     if problems:
         raise InvalidTemplate(problems)

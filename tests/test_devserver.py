@@ -13,6 +13,7 @@ def test_first_start_provisions_the_demo_municipalities_once(client_for):
     rows = devserver._first_start(out)
     assert [row["slug"] for row in rows] == ["aparan", "dilijan", "goris"]
     assert out.getvalue().count("provisioned") == 3
+    assert out.getvalue().count("demo records") == 3
     for row in rows:
         municipality = Municipality.objects.get(slug=row["slug"])
         assert municipality.status == "active"
@@ -21,6 +22,13 @@ def test_first_start_provisions_the_demo_municipalities_once(client_for):
     assert get_user_model().objects.get(username=devserver.MINISTRY_USER).is_staff
     html = client_for("goris.localhost").get("/").content.decode()
     assert "Գորիս" in html and "Խնձորեսկ" in html
+    decisions = client_for("goris.localhost").get("/registers/council_decisions/").content.decode()
+    assert "բյուջեն հաստատելու մասին" in decisions
+    with schema_context(Municipality.objects.get(slug="goris").schema_name):
+        from tenants.registers.services import records
+
+        assert records("residents").count() == 400
+        assert records("buildings").count() == 25
 
     again = io.StringIO()
     devserver._first_start(again)

@@ -51,7 +51,11 @@ def _first_start(stdout):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from django_tenants.utils import tenant_context
+
     from hamaynk.tenancy.models import Municipality
+    from tenants.profile.models import Settlement
+    from tenants.registers.demo import seed as seed_registers
 
     call_command("setup", verbosity=0)
     User = get_user_model()
@@ -75,6 +79,12 @@ def _first_start(stdout):
         except AlreadyProvisioned:
             continue
         print(f"  provisioned {row['slug']}: {run.state} in {run.duration or 0:.2f} s", file=stdout, flush=True)
+    for row in rows:
+        municipality = Municipality.objects.get(slug=row["slug"])
+        with tenant_context(municipality):
+            settlements = list(Settlement.objects.values_list("name_hy", flat=True))
+            if seed_registers(settlements, residents=400, seed_value=sum(map(ord, row["slug"]))):
+                print(f"  filled {row['slug']}'s registers with demo records", file=stdout, flush=True)
     return rows
 
 

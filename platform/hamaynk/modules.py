@@ -23,7 +23,8 @@ class Module:
     section_required: bool = False
     # load_section(data, context): loads the section into the current municipality's schema.
     load_section: Callable | None = None
-    # check_section(data, template) -> [(path, reason)]: checks a schema cannot express.
+    # check_section(data, sections) -> [(path, reason)]: checks a schema cannot express;
+    # `sections` holds every section of the template, for checks across modules.
     check_section: Callable | None = None
     depends_on: tuple = ()
     # Dotted URL conf modules, mounted at /staff/<code>/ and /<code>/ respectively.

@@ -51,6 +51,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -59,6 +60,7 @@ TENANT_APPS = [
     "tenants.accounts",
     "tenants.profile",
     "tenants.workcalendar",
+    "tenants.registers",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

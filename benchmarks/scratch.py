@@ -1,0 +1,48 @@
+"""A scratch database for a benchmark: created on the PostgreSQL server the tests would use,
+migrated, with its golden schema, and dropped afterwards."""
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests import services  # noqa: E402  (finds the PostgreSQL server the same way the tests do)
+from tests.conftest import _admin_connect  # noqa: E402
+
+
+@contextmanager
+def scratch_database(name, keep=False):
+    server = services.database_server_url()
+    admin = _admin_connect(server)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
+        "DATABASE_URL": services.with_database(server, name),
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+        "HAMAYNK_VAR_DIR": f"/tmp/{name}-var",
+    })
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("setup", verbosity=0)
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not keep:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
