@@ -110,12 +110,13 @@ def record_detail(request, code, record_uuid):
 
 def _history(register, record):
     types = register.field_types
+    order = {code: index for index, code in enumerate(types)}
     entries = []
     for change in record.changes.select_related("user"):
         rows = [(types[c].label if c in types else c,
                  types[c].display(old) if c in types else old,
                  types[c].display(new) if c in types else new)
-                for c, (old, new) in sorted(change.changes.items())]
+                for c, (old, new) in sorted(change.changes.items(), key=lambda item: order.get(item[0], 999))]
         who = change.user.get_full_name() or change.user.username if change.user else change.actor
         entries.append({"change": change, "who": who or "—", "rows": rows})
     return entries
