@@ -274,3 +274,69 @@ def test_a_record_of_one_municipality_is_found_nowhere_else(town, alpha, client_
         client_for("alpha.localhost").get("/registers/council_decisions.csv").streaming_content).decode()
     with schema_context(alpha.schema_name):
         assert not Record.objects.filter(uuid=record.uuid).exists()
+
+
+def test_attachments_are_checked_by_content_and_served_after_a_permission_check(town, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    secretary = signed_in(client_for, town, "files@town.test", "secretary")
+    base = {"number": "N 50", "date": "01.04.2026", "title": "Որոշում կցվածքով", "status": "adopted",
+            "published": "on"}
+    fake = SimpleUploadedFile("decision.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+    response = secretary.post("/staff/registers/council_decisions/new/", {**base, "attachment": fake},
+                              HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Only PDF, PNG, JPEG and office documents" in response.content.decode()
+    with schema_context(town.schema_name):
+        assert not services.matching("council_decisions", {"number": "N 50"}).exists()
+
+    pdf = SimpleUploadedFile("decision.pdf", b"%PDF-1.7\n%hamaynk\n", content_type="application/pdf")
+    response = secretary.post("/staff/registers/council_decisions/new/", {**base, "attachment": pdf})
+    assert response.status_code == 302
+    with schema_context(town.schema_name):
+        record = services.lookup("council_decisions", number="N 50")
+    assert record.data["attachment"]["key"].startswith("registers/council_decisions/")
+    staff_copy = secretary.get(f"/staff/registers/council_decisions/{record.uuid}/file/attachment")
+    assert b"".join(staff_copy.streaming_content).startswith(b"%PDF-1.7")
+    public_copy = client_for(town.primary_host).get(f"/registers/council_decisions/{record.uuid}/file/attachment")
+    assert public_copy.status_code == 200
+    # Signed-out visitors get no file from a register that is not public.
+    assert client_for(town.primary_host).get(
+        f"/staff/registers/council_decisions/{record.uuid}/file/attachment").status_code == 302
+
+
+def test_two_people_saving_the_same_identifier_at_once_store_it_once(town):
+    import threading
+
+    from django.db import connection as default_connection
+    from django.db import connections
+
+    from hamaynk.tenancy.models import Municipality
+
+    municipality = Municipality.objects.get(pk=town.pk)
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def save(first_name):
+        connections["default"].set_tenant(municipality)
+        try:
+            barrier.wait(timeout=10)  # both insert at the same moment
+            with transaction.atomic():
+                services.create("residents", resident(77, first_name=first_name))
+            outcomes.append("saved")
+        except services.RecordInvalid as exc:
+            outcomes.append(exc.errors)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in ("Անի", "Արա")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert "saved" in outcomes and len(outcomes) == 2
+    refused = [o for o in outcomes if o != "saved"][0]
+    assert list(refused) == ["psn"]  # the loser is told which field, in its own language
+    with schema_context(town.schema_name):
+        assert services.records("residents").filter(data__psn=resident(77)["psn"]).count() == 1
+    default_connection.set_schema_to_public()
