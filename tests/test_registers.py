@@ -340,3 +340,22 @@ def test_two_people_saving_the_same_identifier_at_once_store_it_once(town):
     with schema_context(town.schema_name):
         assert services.records("residents").filter(data__psn=resident(77)["psn"]).count() == 1
     default_connection.set_schema_to_public()
+
+
+def test_the_administrator_issues_and_revokes_api_keys(town, client_for):
+    from tenants.registers.apikeys import authenticate
+
+    admin = signed_in(client_for, town, "keys-admin@town.test", "administrator")
+    page = admin.post("/staff/registers/api-keys/", {"name": "Population register sync", "can_write": "on"})
+    plaintext = page.context["issued"]["plaintext"]
+    assert plaintext in page.content.decode()
+    with schema_context(town.schema_name):
+        key = authenticate(f"Bearer {plaintext}")
+        assert key.name == "Population register sync" and key.can_write
+        assert plaintext not in str(list(key.__class__.objects.values()))  # only a hash is kept
+    assert plaintext not in admin.get("/staff/registers/api-keys/").content.decode()
+    admin.post(f"/staff/registers/api-keys/{key.prefix}/revoke/")
+    with schema_context(town.schema_name):
+        assert authenticate(plaintext) is None
+    secretary = signed_in(client_for, town, "keys-sec@town.test", "secretary")
+    assert secretary.get("/staff/registers/api-keys/").status_code == 403

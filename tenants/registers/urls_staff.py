@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import keys_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("access-log/", views.access_log, name="access_log"),
+    path("api-keys/", keys_views.api_keys, name="api_keys"),
+    path("api-keys/<slug:prefix>/revoke/", keys_views.revoke_key, name="revoke_key"),
     path("<slug:code>/", views.record_list, name="list"),
     path("<slug:code>/new/", views.record_create, name="create"),
     path("<slug:code>/import/", views.record_import, name="import"),
