@@ -222,6 +222,9 @@ def test_full_text_and_per_field_search(town, client_for):
     assert found(q="խաչ", f_status="moved_out") == ["Խաչիկյան"]
     assert found(q="խաչ", f_sex="female") == ["Խաչատրյան"]
     assert found(q=resident(8)["psn"]) == ["Խաչիկյան"]
+    assert found(f_last_name="ԱՏՐՅ") == ["Խաչատրյան"]            # one field, any part, any case
+    assert found(q="խաչ", f_birth_date="17.05.1980") == ["Խաչատրյան", "Խաչիկյան"]
+    assert found(q="խաչ", f_birth_date="not a date") == ["Խաչատրյան", "Խաչիկյան"]
 
 
 # The Python interface for other modules --------------------------------------------------------

@@ -18,7 +18,9 @@ from .forms import ImportForm, ReasonForm, RecordForm
 from .models import PersonalDataAccess, Record, Register
 
 PAGE_SIZE = 50
-FILTERABLE = ("choice", "boolean")
+FILTERABLE = ("choice", "boolean")  # a select box of values
+TEXT_FILTERABLE = ("text", "personal_id")  # a "contains" box, for the fields shown in the list
+EXACT_FILTERABLE = ("date", "integer")  # an exact value box
 
 
 def _register(request, code, action):
@@ -56,14 +58,14 @@ def filtered(register, params):
         value = params.get(f"f_{code}", "").strip()
         if not value:
             continue
-        if field_type.spec["type"] in FILTERABLE:
+        kind = field_type.spec["type"]
+        if kind in TEXT_FILTERABLE:
+            queryset = queryset.filter(**{f"data__{code}__icontains": value})
+        elif kind in FILTERABLE + EXACT_FILTERABLE:
             try:
                 exact[code] = field_type.convert(value)
             except FieldError:
-                continue
-        else:
-            queryset = queryset.filter(search_text__contains=value.casefold()) if field_type.searchable \
-                else queryset
+                continue  # a filter that cannot match anything typed is ignored, not an error page
     if exact:
         queryset = queryset.filter(data__contains=exact)
     return queryset
@@ -78,7 +80,8 @@ def record_list(request, code):
     columns = [types[c] for c in register.list_fields]
     rows = [(record, [t.display(record.data.get(t.name)) for t in columns]) for record in page]
     filters = [(t, request.GET.get(f"f_{t.name}", "")) for t in types.values()
-               if t.spec["type"] in FILTERABLE]
+               if t.spec["type"] in FILTERABLE
+               or t.name in register.list_fields and t.spec["type"] in TEXT_FILTERABLE + EXACT_FILTERABLE]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "registers/list.html", {
