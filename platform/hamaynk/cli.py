@@ -6,6 +6,7 @@
     hamaynk template check PATH      validate a template folder
     hamaynk golden build|status      the golden schema
     hamaynk migrate-all              migrate every municipality in parallel, with a report
+    hamaynk apikey create|list|revoke --municipality SLUG ...   a municipality's API keys
     hamaynk worker                   a Celery worker
     hamaynk <django command> ...     any other Django management command
 """

@@ -1,0 +1,107 @@
+"""What every API view shares: JSON in and out, the key and the Information Mediator client
+checked before the view runs, and errors turned into `{"detail": …}` answers, so a view only
+says what it does."""
+import functools
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import apikeys
+from ..models import Record
+from ..services import RecordInvalid
+
+MEDIATOR_HEADER = "Information-Mediator-Client"
+MAX_ACTOR_LENGTH = 300  # RecordChange.actor and PersonalDataAccess.actor
+# The spec fixes this answer of read (an enum), so it is not translated.
+NO_RECORD = "no record found"
+
+
+class ApiError(Exception):
+    def __init__(self, status, detail, errors=None, headers=None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.headers = status, detail, errors, headers or {}
+
+    def response(self):
+        body = {"detail": self.detail}
+        if self.errors:
+            body["errors"] = self.errors
+        response = json_response(body, status=self.status)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
+
+def json_response(data, status=200):
+    return HttpResponse(json.dumps(data, ensure_ascii=False), status=status,
+                        content_type="application/json; charset=utf-8")
+
+
+def not_found(detail=NO_RECORD):
+    return ApiError(404, detail)
+
+
+def endpoint(*methods, write=False, mediator=True):
+    """Wraps a view of the API. The checks run in this order: method (405), key (401), write
+    permission (403), Information-Mediator-Client header (400). The view gets the client as
+    `request.actor`."""
+
+    def wrap(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def handle(request, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    raise ApiError(405, _("Method not allowed."), headers={"Allow": ", ".join(methods)})
+                key = apikeys.authenticate(request.headers.get("Authorization"))
+                if key is None:
+                    raise ApiError(401, _("A valid API key is required in the Authorization header."),
+                                   headers={"WWW-Authenticate": "Bearer"})
+                if write and not key.can_write:
+                    raise ApiError(403, _("This API key may only read."))
+                request.actor = _mediator_client(request) if mediator else ""
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return exc.response()
+            except RecordInvalid as exc:
+                return ApiError(400, _("The content is not valid."), errors=exc.errors).response()
+            except Record.DoesNotExist:  # deleted by someone else between finding and changing it
+                return not_found().response()
+
+        return handle
+
+    return wrap
+
+
+def _mediator_client(request):
+    client = request.headers.get(MEDIATOR_HEADER, "").strip()
+    if not client:
+        raise ApiError(400, _("The Information-Mediator-Client header is required "
+                              "(INSTANCE/CLASS/MEMBER/SUBSYSTEM)."))
+    if len(client) > MAX_ACTOR_LENGTH:
+        raise ApiError(400, _("The Information-Mediator-Client header is too long."))
+    return client
+
+
+def json_body(request):
+    """The request's JSON object, or 400."""
+    try:
+        body = json.loads(request.body.decode("utf-8") or "null")
+    except RequestDataTooBig:
+        raise ApiError(413, _("The body is too large.")) from None
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, _("The body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, _("The body must be a JSON object."))
+    return body
+
+
+def content_of(body, part):
+    """`body[part]["content"]` (part: "query" or "write") as a dict, or 400."""
+    section = body.get(part)
+    content = section.get("content") if isinstance(section, dict) else None
+    if not isinstance(content, dict):
+        raise ApiError(400, _("The body needs “%(part)s”: {“content”: {…}}.") % {"part": part})
+    return content
