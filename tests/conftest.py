@@ -47,6 +47,8 @@ def pytest_configure(config):
         # Playwright's sync API keeps an event loop in the test thread; the ORM calls there are
         # still synchronous and safe.
         "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+        # Every task of this run goes to a queue of its own, deleted at the end.
+        "CELERY_TASK_DEFAULT_QUEUE": f"hamaynk-test-{os.getpid()}",
     })
     os.makedirs(os.path.join(var, "static"), exist_ok=True)
     if services.rabbitmq_available():
@@ -68,6 +70,7 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    _delete_test_queue()
     server = getattr(config, "_hamaynk_db_server", None)
     if not server:
         return
@@ -78,6 +81,18 @@ def pytest_unconfigure(config):
         with _admin_connect(server) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
     except psycopg.Error:
+        pass
+
+
+def _delete_test_queue():
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("amqp"):
+        return
+    try:
+        from hamaynk.celery import app
+
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(os.environ["CELERY_TASK_DEFAULT_QUEUE"])
+    except Exception:  # the broker went away: nothing left to clean
         pass
 
 
@@ -194,7 +209,6 @@ def celery_worker():
 
     if services.IN_CI and not services.rabbitmq_available():
         pytest.fail("RabbitMQ is required under CI=true and is not available")
-    app.conf.task_default_queue = f"hamaynk-test-{os.getpid()}"
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
                       loglevel="WARNING") as worker:
         worker.app = app

@@ -21,8 +21,9 @@ def sniff(head):
     return next((content_type for signature, content_type in SIGNATURES if head.startswith(signature)), None)
 
 
-def store(register, upload):
-    """Saves an upload; returns the value a file field stores, or raises FieldError."""
+def store(folder, upload):
+    """Saves an upload under `folder`; returns {name, size, content_type, key} or raises
+    FieldError. Registers' file fields and case documents both store files this way."""
     if upload.size > MAX_BYTES:
         raise FieldError(_("The file is larger than 10 MB."))
     head = upload.read(16)
@@ -31,7 +32,7 @@ def store(register, upload):
     if content_type is None:
         raise FieldError(_("Only PDF, PNG, JPEG and office documents can be attached."))
     name = upload.name.rsplit("/", 1)[-1][-150:]
-    key = default_storage.save(f"registers/{register.code}/{uuid.uuid4().hex}/{name}", upload)
+    key = default_storage.save(f"{folder}/{uuid.uuid4().hex}/{name}", upload)
     return {"name": name, "size": upload.size, "content_type": content_type, "key": key}
 
 

@@ -145,7 +145,7 @@ def _file_values(register, request, errors):
         if field_type.spec["type"] != "file" or code not in request.FILES:
             continue
         try:
-            values[code] = files.store(register, request.FILES[code])
+            values[code] = files.store(f"registers/{register.code}", request.FILES[code])
         except FieldError as exc:
             errors.setdefault(code, []).append(str(exc))
     return values

@@ -1,0 +1,55 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenants.registers.forms import form_field
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several documents at once; the view stores each after checking it by content."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
+class ApplicationForm(forms.Form):
+    """The applicant's details and the service's own form; the field types check the values."""
+
+    applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=200, required=False)
+    applicant_email = forms.EmailField(label=_("Email"), required=False)
+    applicant_phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+
+    def __init__(self, service, *args, email_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.fields["applicant_email"].required = email_required
+        for code, field_type in service.form_fields.items():
+            field = form_field(field_type)
+            field.required_mark = field_type.required
+            self.fields[code] = field
+        self.fields["documents"] = MultipleFileField(label=_("Documents (PDF or scans)"), required=False)
+
+    def form_values(self):
+        return {code: self.cleaned_data.get(code) for code in self.service.form_fields}
+
+    def applicant(self, language):
+        return {"name": self.cleaned_data["applicant_name"] or "", "email": self.cleaned_data["applicant_email"] or "",
+                "phone": self.cleaned_data["applicant_phone"] or "", "language": language}
+
+    def show_errors(self, errors):
+        for code, messages in errors.items():
+            for message in messages:
+                self.add_error(code if code in self.fields else None, message)
+
+
+class ActionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

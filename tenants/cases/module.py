@@ -1,0 +1,17 @@
+from django.utils.translation import gettext_lazy as _
+
+from hamaynk.modules import Module
+
+from . import stats
+
+MODULE = Module(
+    code="cases",
+    name=_("Applications"),
+    description=_("The one window: applications at the window and online, handled within their deadlines."),
+    depends_on=("catalogue",),
+    staff_urls="tenants.cases.urls_staff",
+    public_urls="tenants.cases.urls_public",
+    public_prefix="",
+    statistics=stats.collect,
+    staff_menu=((_("Applications"), "cases:inbox"), (_("Register a walk-in application"), "cases:walk_in")),
+)

@@ -1,0 +1,177 @@
+"""Front and back office: the inbox sorted by due date, a case with its actions and history,
+walk-in applications registered at the window."""
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tenants.catalogue.models import Service
+from tenants.registers import files as stored_files
+from tenants.registers.fields import FieldError
+
+from . import workflow
+from .forms import ActionForm, ApplicationForm
+from .models import Case, CaseFile
+
+PAGE_SIZE = 50
+
+
+def _staff(request):
+    if not workflow.roles_of(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def inbox(request):
+    _staff(request)
+    today = timezone.localdate()
+    cases = Case.objects.filter(closed_at__isnull=True).select_related("service", "assigned_to")
+    scope = request.GET.get("scope", "mine")
+    if scope == "mine":
+        cases = cases.filter(assigned_to=request.user)
+    elif scope == "unassigned":
+        cases = cases.filter(assigned_to__isnull=True)
+    due = request.GET.get("due", "")
+    if due == "overdue":
+        cases = cases.filter(due_date__lt=today, paused_since__isnull=True)
+    elif due == "due_soon":
+        cases = cases.filter(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=2),
+                             paused_since__isnull=True)
+    service = request.GET.get("service", "")
+    if service:
+        cases = cases.filter(service__code=service)
+    page = Paginator(cases.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(case, workflow.due_status(case, today)) for case in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/inbox.html", {
+        "rows": rows, "page": page, "scope": scope, "due": due, "service": service, "query": query.urlencode(),
+        "services": Service.objects.filter(is_active=True),
+    })
+
+
+def _case(pk):
+    return get_object_or_404(Case.objects.select_related("service", "assigned_to", "department"), pk=pk)
+
+
+@login_required
+def case_detail(request, pk):
+    _staff(request)
+    case = _case(pk)
+    types = case.service.form_fields
+    return render(request, "cases/detail.html", {
+        "case": case, "status": workflow.due_status(case),
+        "values": [(t.label, t.display(case.data.get(code))) for code, t in types.items()],
+        "history": history(case),
+        "files": case.files.all(),
+        "actions": workflow.allowed_transitions(case, request.user),
+        "action_form": ActionForm(),
+        "staff": get_user_model().objects.filter(is_active=True, groups__role__isnull=False).distinct()
+        .order_by("last_name", "username"),
+    })
+
+
+def action_name(service, code):
+    if code == "submit":
+        return _("submitted")
+    if code == "assign":
+        return _("assigned")
+    transition = service.transition(code)
+    if transition is None:
+        return code
+    return transition["name"].get(get_language()[:2]) or transition["name"]["hy"]
+
+
+def history(case, public_only=False):
+    events = case.events.select_related("user")
+    if public_only:
+        events = events.filter(public=True)
+    return [{"event": e, "action": action_name(case.service, e.action),
+             "state": case.service.state_name(e.to_state) if e.to_state else ""} for e in events]
+
+
+@login_required
+def case_act(request, pk):
+    _staff(request)
+    if request.method != "POST":
+        return redirect("cases:detail", pk=pk)
+    case = _case(pk)
+    form = ActionForm(request.POST)
+    form.is_valid()
+    try:
+        with transaction.atomic():
+            case = workflow.apply(case, request.POST.get("action", ""), user=request.user,
+                                  comment=form.cleaned_data.get("comment", ""))
+            _attach(case, request.FILES.getlist("documents"), CaseFile.Kind.ANSWER, case.events.last())
+    except workflow.NotAllowed as exc:
+        messages.error(request, str(exc))
+    except (workflow.CaseInvalid, FieldError) as exc:
+        errors = exc.errors if isinstance(exc, workflow.CaseInvalid) else {"documents": [str(exc)]}
+        messages.error(request, " ".join(m for ms in errors.values() for m in ms))
+    else:
+        messages.success(request, _("Done: the application is now “%(state)s”.") % {"state": case.state_name})
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+def case_assign(request, pk):
+    _staff(request)
+    if request.method == "POST":
+        case = _case(pk)
+        user_id = request.POST.get("user")
+        person = get_object_or_404(get_user_model(), pk=user_id) if user_id else None
+        workflow.assign(case, to_user=person, by=request.user)
+        messages.success(request, _("The assignment was saved."))
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+def case_file(request, pk, file_id):
+    _staff(request)
+    document = get_object_or_404(CaseFile, pk=file_id, case_id=pk)
+    try:
+        handle = stored_files.open_file({"key": document.key})
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=document.name, content_type=document.content_type)
+
+
+def _attach(case, uploads, kind, event=None):
+    for upload in uploads:
+        value = stored_files.store(f"cases/{case.year}/{case.number}", upload)
+        CaseFile.objects.create(case=case, event=event, kind=kind, **value)
+
+
+@login_required
+def walk_in(request):
+    """The front-office operator registers an application for a citizen at the window."""
+    _staff(request)
+    services = Service.objects.filter(is_active=True, at_window=True)
+    service = services.filter(code=request.GET.get("service") or request.POST.get("service")).first()
+    if service is None:
+        return render(request, "cases/choose_service.html", {"services": services})
+    form = ApplicationForm(service, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                case = workflow.submit(service, form.form_values(), applicant=form.applicant(get_language()[:2]),
+                                       channel=Case.Channel.WINDOW, user=request.user)
+                _attach(case, request.FILES.getlist("documents"), CaseFile.Kind.APPLICATION,
+                        case.events.first())
+        except workflow.CaseInvalid as exc:
+            form.show_errors(exc.errors)
+        except FieldError as exc:
+            form.add_error("documents", str(exc))
+        else:
+            messages.success(request, _("Application %(number)s was registered.") % {"number": case.reg_number})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/walk_in.html", {"service": service, "form": form})
+
+

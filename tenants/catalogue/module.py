@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from hamaynk.modules import Module
+
+from . import section
+
+MODULE = Module(
+    code="catalogue",
+    name=_("Service catalogue"),
+    description=_("The services the Citizen Service Office provides: documents, fees, deadlines, forms and workflows."),
+    section_schema=section.SCHEMA,
+    section_required=True,
+    load_section=section.load,
+    check_section=section.check,
+    depends_on=("profile", "registers"),
+    public_urls="tenants.catalogue.urls_public",
+    public_prefix="services/",
+)
