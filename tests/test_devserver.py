@@ -29,6 +29,10 @@ def test_first_start_provisions_the_demo_municipalities_once(client_for):
 
         assert records("residents").count() == 400
         assert records("buildings").count() == 25
+        from tenants.cases.models import Case
+
+        assert Case.objects.count() == 25 and Case.objects.filter(closed_at__isnull=False).exists()
+        assert Case.objects.filter(state="info_requested").exists()
 
     again = io.StringIO()
     devserver._first_start(again)

@@ -55,6 +55,7 @@ def _first_start(stdout):
 
     from hamaynk.tenancy.models import Municipality
     from tenants.profile.models import Settlement
+    from tenants.cases.demo import seed as seed_cases
     from tenants.registers.demo import seed as seed_registers
 
     call_command("setup", verbosity=0)
@@ -85,6 +86,8 @@ def _first_start(stdout):
             settlements = list(Settlement.objects.values_list("name_hy", flat=True))
             if seed_registers(settlements, residents=400, seed_value=sum(map(ord, row["slug"]))):
                 print(f"  filled {row['slug']}'s registers with demo records", file=stdout, flush=True)
+            if seed_cases(seed_value=sum(map(ord, row["slug"]))):
+                print(f"  registered demo applications in {row['slug']}", file=stdout, flush=True)
     return rows
 
 
