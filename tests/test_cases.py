@@ -249,3 +249,40 @@ def test_a_case_of_one_municipality_is_found_nowhere_else(town, alpha, client_fo
     assert response.status_code == 404 or (exists and case.reg_number not in response.content.decode())
     with schema_context(alpha.schema_name):
         assert not Case.objects.filter(tracking_code=case.tracking_code).exists()
+
+
+PERMIT = {"applicant": "«Շին» ՍՊԸ", "cadastral_code": "07-001-0001-0002", "address": "Կենտրոն, Մաշտոցի, 21",
+          "purpose": "residential", "floors": "4", "area_m2": "610"}
+
+
+def _granted_permit(town, head, specialist):
+    from tenants.registers import services as registers
+
+    permit = Service.objects.get(code="construction_permit")
+    case = workflow.submit(permit, PERMIT, applicant=APPLICANT, channel="window")
+    workflow.apply(case, "accept", user=specialist)
+    workflow.apply(case, "propose", user=specialist)
+    return case, registers
+
+
+def test_a_granted_permit_enters_the_buildings_register_in_the_same_transaction(town):
+    specialist = staff_user(town, "spec5@cases.test", "specialist")
+    head = staff_user(town, "head5@cases.test", "department_head")
+    with schema_context(town.schema_name):
+        case, registers = _granted_permit(town, head, specialist)
+        case = workflow.apply(case, "grant", user=head)
+        building = registers.lookup("buildings", permit_number=case.reg_number)
+        assert building.data["floors"] == 4 and building.data["address"]["street"] == "Մաշտոցի"
+        assert building.changes.get().actor == case.reg_number
+
+        # A second decision that the register refuses (the permit number is already there)
+        # leaves the case exactly as it was.
+        other, _registers = _granted_permit(town, head, specialist)
+        registers.create("buildings", {"address": "Կենտրոն, Մաշտոցի, 1", "purpose": "residential",
+                                       "permit_number": other.reg_number})
+        with pytest.raises(workflow.CaseInvalid) as caught:
+            workflow.apply(other, "grant", user=head)
+        assert "buildings.permit_number" in caught.value.errors
+        other.refresh_from_db()
+        assert other.state == "for_approval" and other.decision == "" and other.closed_at is None
+        assert not other.events.filter(action="grant").exists()

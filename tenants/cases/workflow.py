@@ -4,6 +4,7 @@ workflow and allowed by role, deadlines in working days with pauses, assignment.
 Every change goes through here: the case row is locked, the history is appended, and the
 applicant is notified after commit (never for a transaction that rolled back)."""
 import datetime
+import re
 import secrets
 
 from django.db import connection, transaction
@@ -129,6 +130,8 @@ def apply(case, code, *, user=None, applicant=False, comment="", today=None):
         if transition.get("decision"):
             case.decision = transition["decision"]
             case.decided_at = timezone.now()
+            if service.record.get("when") == case.decision:
+                write_decision_record(case, user=None if applicant else user)
         if entering.get("final"):
             case.closed_at = timezone.now()
         case.save()
@@ -138,6 +141,25 @@ def apply(case, code, *, user=None, applicant=False, comment="", today=None):
         if event.public:
             notify.after_commit(case, event)
     return case
+
+
+def write_decision_record(case, user=None):
+    """The decision's record in a register (an issued permit enters the buildings register),
+    inside the transition's transaction: if the register refuses it, the decision is not made."""
+    from tenants.registers import services as registers
+
+    rule = case.service.record
+    known = {**case.data, "reg_number": case.reg_number, "applicant_name": case.applicant_name,
+             "decided_on": timezone.localdate(case.decided_at).isoformat()}
+    values = {}
+    for target, template in rule["fields"].items():
+        whole = re.fullmatch(r"\{(\w+)\}", template)
+        values[target] = known.get(whole.group(1)) if whole else re.sub(
+            r"\{(\w+)\}", lambda m: str(known.get(m.group(1), "")), template)
+    try:
+        return registers.create(rule["register"], values, user=user, actor=f"{case.reg_number}")
+    except registers.RecordInvalid as exc:
+        raise CaseInvalid({f"{rule['register']}.{k}": v for k, v in exc.errors.items()}) from exc
 
 
 def _resume_clock(case, today):

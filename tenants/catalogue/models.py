@@ -44,6 +44,9 @@ class Service(TranslatedNameMixin, models.Model):
     workflow = models.JSONField(default=dict)
     output = models.JSONField(default=dict)
     prefill = models.JSONField(default=dict)
+    # {register, when: "granted"/"refused", fields: {register field: "{form field}" or text}}:
+    # the decision writes a record, in the same transaction (an issued permit enters a register).
+    record = models.JSONField(default=dict)
     # Attributes the municipality may not change (the template says which).
     locked = models.JSONField(default=list)
     is_active = models.BooleanField(_("offered"), default=True)

@@ -1,5 +1,7 @@
 """The `catalogue` section: workflows (states, transitions, roles, which states pause the
 clock) and the services that use them."""
+import re
+
 from tenants.i18n_schema import CODE, TRANSLATED_TEXT, translated
 from tenants.profile.models import Department
 from tenants.registers.section import FIELD
@@ -66,6 +68,10 @@ SERVICE = {
         "output": {"type": "object", "properties": {"title": TRANSLATED_TEXT, "body": TRANSLATED_TEXT},
                    "required": ["title", "body"], "additionalProperties": False},
         "locked": {"type": "array", "items": {"enum": ["fee", "term", "texts", "channels"]}},
+        "record": {"type": "object", "properties": {
+            "register": CODE, "when": {"enum": ["granted", "refused"]},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1}},
+            "required": ["register", "when", "fields"], "additionalProperties": False},
     },
     "required": ["code", "classifier", "name", "description", "fee", "term", "channels", "department",
                  "workflow", "form", "output"],
@@ -125,7 +131,25 @@ def check(data, sections):
                     if register_field not in register_fields:
                         problems.append((f"{where}.prefill", f"register {register['code']!r} has no field "
                                                              f"{register_field!r}"))
+        record = service.get("record")
+        if record:
+            register = registers.get(record["register"])
+            if register is None:
+                problems.append((f"{where}.record.register", f"no register named {record['register']!r}"))
+            else:
+                register_fields = {f["code"] for f in register["fields"]}
+                for target, template in record["fields"].items():
+                    if target not in register_fields:
+                        problems.append((f"{where}.record.fields", f"register {register['code']!r} has no field "
+                                                                   f"{target!r}"))
+                    for name in re.findall(r"\{(\w+)\}", template):
+                        if name not in fields and name not in RECORD_VALUES:
+                            problems.append((f"{where}.record.fields.{target}", f"no form field {name!r}"))
     return problems
+
+
+# What a decision's register record may name besides the form's fields.
+RECORD_VALUES = ("reg_number", "decided_on", "applicant_name")
 
 
 def load(data, context):
@@ -142,4 +166,5 @@ def load(data, context):
             "documents": spec.get("documents", []), "form": spec["form"],
             "workflow": data["workflows"][spec["workflow"]], "output": spec["output"],
             "prefill": spec.get("prefill", {}), "locked": spec.get("locked", []),
+            "record": spec.get("record", {}),
         })
