@@ -13,6 +13,8 @@ MODULE = Module(
     load_section=section.load,
     check_section=section.check,
     depends_on=("profile", "registers"),
+    staff_urls="tenants.catalogue.urls_staff",
+    staff_menu=((_("Service catalogue"), "catalogue:services"),),
     public_urls="tenants.catalogue.urls_public",
     public_prefix="services/",
 )
