@@ -286,3 +286,23 @@ def test_a_granted_permit_enters_the_buildings_register_in_the_same_transaction(
         other.refresh_from_db()
         assert other.state == "for_approval" and other.decision == "" and other.closed_at is None
         assert not other.events.filter(action="grant").exists()
+
+
+def test_the_window_form_is_prefilled_from_the_residents_register_and_the_read_is_logged(town, client_for):
+    from tenants.registers import services as registers
+    from tenants.registers.models import PersonalDataAccess
+    from tests.registers_helpers import resident
+
+    with schema_context(town.schema_name):
+        registers.create("residents", resident(55, last_name="Ղազարյան", first_name="Լուսինե"))
+    operator = signed_in(client_for, town, "op6@cases.test", "front_office")
+    page = operator.get("/staff/cases/new/", {"service": "residence_certificate", "lookup_psn": resident(55)["psn"]})
+    form = page.context["form"]
+    assert form.initial["last_name"] == "Ղազարյան" and form.initial["first_name"] == "Լուսինե"
+    assert form.initial["address"]["street"] == "Բաղրամյան"
+    with schema_context(town.schema_name):
+        entry = PersonalDataAccess.objects.latest("id")
+        assert entry.person_ids == [resident(55)["psn"]] and entry.user.username == "op6@cases.test"
+    missing = operator.get("/staff/cases/new/", {"service": "residence_certificate", "lookup_psn": "9999999999"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "Not found in the register" in missing.content.decode()

@@ -157,7 +157,8 @@ def walk_in(request):
     service = services.filter(code=request.GET.get("service") or request.POST.get("service")).first()
     if service is None:
         return render(request, "cases/choose_service.html", {"services": services})
-    form = ApplicationForm(service, request.POST or None, request.FILES or None)
+    initial, lookup = prefill(request, service)
+    form = ApplicationForm(service, request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -172,6 +173,32 @@ def walk_in(request):
         else:
             messages.success(request, _("Application %(number)s was registered.") % {"number": case.reg_number})
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/walk_in.html", {"service": service, "form": form})
+    return render(request, "cases/walk_in.html", {"service": service, "form": form, "lookup": lookup})
+
+
+def prefill(request, service):
+    """Form values from the service's register (a residence certificate reads the residents
+    register), found by what the operator typed. The read is logged like any other."""
+    rule = service.prefill
+    if not rule:
+        return {}, None
+    from tenants.registers import services as registers
+
+    types = service.form_fields
+    asked = {field: request.GET.get(f"lookup_{field}", "").strip() for field in rule["match"]}
+    lookup = {"fields": [(field, types[field].label, value) for field, value in asked.items()], "found": None}
+    if not all(asked.values()):
+        return {}, lookup
+    try:
+        record = registers.lookup(rule["register"], **{rule["match"][f]: v for f, v in asked.items()})
+    except registers.RecordInvalid:
+        record = None
+    lookup["found"] = record is not None
+    if record is None:
+        return dict(asked), lookup
+    registers.log_read(record, channel="staff", user=request.user,
+                       reason=_("Application for “%(service)s”") % {"service": service.name})
+    values = registers.prefill(record, rule["fields"])
+    return {**asked, **{k: v for k, v in values.items() if v is not None}}, lookup
 
 
