@@ -9,11 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from hamaynk.tenancy.models import TranslatedNameMixin
 
 
-def _text(obj, field):
-    lang = (translation.get_language() or "hy")[:2]
-    return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_hy")
-
-
 class Service(TranslatedNameMixin, models.Model):
     class TermKind(models.TextChoices):
         WORKING = "working", _("working days")
@@ -59,11 +54,11 @@ class Service(TranslatedNameMixin, models.Model):
 
     @property
     def description(self):
-        return _text(self, "description")
+        return self.in_language("description")
 
     @property
     def applicants(self):
-        return _text(self, "applicants")
+        return self.in_language("applicants")
 
     @cached_property
     def form_fields(self):

@@ -1,7 +1,6 @@
 """What a municipality says about itself: names, coat of arms, contacts, hours, settlements
 and departments. Settlements are data inside the municipality, never tenants of their own."""
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from hamaynk.tenancy.models import TranslatedNameMixin
@@ -10,11 +9,6 @@ WEEKDAYS = [
     (1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
     (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday")),
 ]
-
-
-def _translated(obj, field):
-    lang = (translation.get_language() or "hy")[:2]
-    return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_hy")
 
 
 class MunicipalProfile(TranslatedNameMixin, models.Model):
@@ -43,11 +37,11 @@ class MunicipalProfile(TranslatedNameMixin, models.Model):
 
     @property
     def address(self):
-        return _translated(self, "address")
+        return self.in_language("address")
 
     @property
     def reception(self):
-        return _translated(self, "reception")
+        return self.in_language("reception")
 
 
 class WorkingHours(models.Model):

@@ -11,10 +11,14 @@ from django_tenants.models import DomainMixin, TenantMixin
 class TranslatedNameMixin:
     """Models with name_hy/name_en/name_ru: `name` follows the active language, Armenian first."""
 
+    def in_language(self, field):
+        """`<field>_<active language>`, falling back to the Armenian text."""
+        lang = (translation.get_language() or "hy")[:2]
+        return getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_hy")
+
     @property
     def name(self):
-        lang = (translation.get_language() or "hy")[:2]
-        return getattr(self, f"name_{lang}", "") or self.name_hy
+        return self.in_language("name")
 
     def __str__(self):
         return self.name
