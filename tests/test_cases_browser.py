@@ -132,3 +132,8 @@ def test_a_citizen_applies_online_and_follows_the_application(page, live_server)
     page.goto(f"{site}/track/?code={code}")
     expect(page.locator("#track-state")).to_have_text("Պատրաստ է")
     expect(page.locator("#public-history tbody tr")).to_have_count(3)
+    # The certificate, with its verification code, is the citizen's to download.
+    with page.expect_download() as download:
+        page.click("#output-document")
+    certificate = download.value.path().read_bytes()
+    assert certificate.startswith(b"%PDF")

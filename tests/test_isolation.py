@@ -160,3 +160,14 @@ def test_logs_without_a_request_or_django_still_work():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "msg", (), None)
     assert MunicipalityFilter().filter(record) and record.municipality == "platform"
 
+
+
+def test_code_that_only_sets_a_schema_still_files_and_caches_under_the_municipality(alpha, settings):
+    """schema_context() gives the connection a schema, not a Municipality: the prefix and the
+    cache scope still come from the municipality, never from the platform's own."""
+    from hamaynk.tenancy.cache import make_key
+
+    with schema_context(alpha.schema_name):
+        assert make_key("k", "", 1).startswith(f"{alpha.uuid}:")
+        name = default_storage.save("profile/schema-only.txt", ContentFile(b"x"))
+        assert default_storage.path(name).startswith(str(settings.MEDIA_ROOT / "municipalities" / str(alpha.uuid)))

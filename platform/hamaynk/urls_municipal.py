@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/set-password/<uidb64>/<token>/", staff.SetPasswordView.as_view(), name="set_password"),
     path("staff/set-password/done/", staff.SetPasswordDoneView.as_view(), name="set_password_done"),
     path("api/dr/", include("tenants.registers.api.urls")),
+    path("api/registration/", include("tenants.cases.api.urls")),
 ]
 
 for module in all_modules():

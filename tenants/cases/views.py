@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenants.catalogue.models import Service
+from tenants.profile.models import Department
 from tenants.registers import files as stored_files
 from tenants.registers.fields import FieldError
 
@@ -47,6 +48,9 @@ def inbox(request):
     service = request.GET.get("service", "")
     if service:
         cases = cases.filter(service__code=service)
+    department = request.GET.get("department", "")
+    if department:
+        cases = cases.filter(department__code=department)  # a department's queue
     page = Paginator(cases.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, workflow.due_status(case, today)) for case in page]
     query = request.GET.copy()
@@ -54,6 +58,7 @@ def inbox(request):
     return render(request, "cases/inbox.html", {
         "rows": rows, "page": page, "scope": scope, "due": due, "service": service, "query": query.urlencode(),
         "services": Service.objects.filter(is_active=True),
+        "department": department, "departments": Department.objects.all(),
     })
 
 
@@ -83,6 +88,8 @@ def action_name(service, code):
         return _("submitted")
     if code == "assign":
         return _("assigned")
+    if code == "comment":
+        return _("corrected by the applicant")
     transition = service.transition(code)
     if transition is None:
         return code

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from tenants.registers.fields import FieldError
 from tenants.workcalendar.calendar import WorkingCalendar
 
-from . import notify
+from . import documents, notify
 from .models import Case, CaseCounter, CaseEvent
 
 # No 0/O, 1/I/L: a code read aloud at the window or typed from a receipt is not misread.
@@ -138,6 +138,8 @@ def apply(case, code, *, user=None, applicant=False, comment="", today=None):
         event = CaseEvent.objects.create(case=case, user=None if applicant else user, by_applicant=applicant,
                                          action=code, from_state=previous, to_state=case.state,
                                          comment=comment.strip(), public=bool(entering.get("public")))
+        if transition.get("output"):
+            documents.issue_output(case, event, user=None if applicant else user)
         if event.public:
             notify.after_commit(case, event)
     return case

@@ -1,13 +1,14 @@
 """Cache keys carry the municipality's immutable id, so no two municipalities share an entry."""
 from django.db import connection
 
+from .current import municipality_identity
+
 
 def current_scope():
     """'platform' in the public schema, the municipality's UUID in its own schema."""
-    tenant = getattr(connection, "tenant", None)
-    municipality_uuid = getattr(tenant, "uuid", None)
-    if municipality_uuid is not None:
-        return str(municipality_uuid)
+    identity = municipality_identity()
+    if identity is not None:
+        return str(identity[0])
     schema = getattr(connection, "schema_name", None)
     return "platform" if schema in (None, "public") else f"schema-{schema}"
 

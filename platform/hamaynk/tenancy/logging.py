@@ -6,13 +6,12 @@ import structlog
 
 
 def municipality_fields():
-    from django.db import connection
+    from .current import municipality_identity
 
-    tenant = getattr(connection, "tenant", None)
-    municipality_uuid = getattr(tenant, "uuid", None)
-    if municipality_uuid is None:
+    identity = municipality_identity(query=False)  # a log line never queries the database
+    if identity is None:
         return {"municipality": "platform"}
-    return {"municipality": str(municipality_uuid), "municipality_slug": tenant.slug}
+    return {"municipality": str(identity[0]), "municipality_slug": identity[1]}
 
 
 def add_municipality(logger, method_name, event_dict):

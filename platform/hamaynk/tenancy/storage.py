@@ -9,16 +9,14 @@ import posixpath
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import connection
 from storages.backends.s3 import S3Storage
+
+from .current import municipality_identity
 
 
 def municipality_prefix():
-    tenant = getattr(connection, "tenant", None)
-    municipality_uuid = getattr(tenant, "uuid", None)
-    if municipality_uuid is None:
-        return "platform"
-    return f"municipalities/{municipality_uuid}"
+    identity = municipality_identity()
+    return "platform" if identity is None else f"municipalities/{identity[0]}"
 
 
 class MunicipalFileSystemStorage(FileSystemStorage):
