@@ -30,7 +30,7 @@ def test_the_secretary_imports_searches_edits_and_sees_the_history(page, live_se
     expect(page.locator("#records")).to_contain_text("Գրառումներ չեն գտնվել")
 
     # Import: a file with a bad row first — nothing is imported, the problem is shown.
-    page.click(f"a[href='/staff/registers/residents/import/']")
+    page.click("a[href='/staff/registers/residents/import/']")
     bad = CSV + "3000000004,Սխալյան,,Սխալի,31.02.1990,Արական,Կենտրոն,Հաշվառված\n"
     page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv",
                                              "buffer": bad.encode()}])
