@@ -68,6 +68,7 @@ def configure_logging(log_format="console", level="INFO"):
         "root": {"handlers": ["default"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},  # it narrates every font subset at INFO
         },
     })
     structlog.configure(
