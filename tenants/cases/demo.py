@@ -1,14 +1,17 @@
 """Demo applications at several stages, so a demo municipality's inbox and KPIs look lived in."""
+import datetime
 import random
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from tenants.catalogue.models import Service
 from tenants.registers.demo import FEMALE, MALE, STREETS, SURNAMES
 
 from . import workflow
-from .models import Case
+from .models import Case, CaseEvent
 
 # How far each demo application has come: a list of (transition, role).
 PATHS = [
@@ -67,4 +70,20 @@ def seed(count=25, seed_value=1):
             if service.transition(code) and code in [t["code"] for t in workflow.allowed_transitions(case, actors[role])]:
                 case = workflow.apply(case, code, user=actors[role], comment="Խնդրում ենք ներկայացնել անձնագրի պատճենը։"
                                       if code == "request_info" else "")
+        _spread_over_past_months(case, rng)
     return True
+
+
+def _spread_over_past_months(case, rng):
+    """Moves a demo application back in time, so the KPIs have months and processing times."""
+    delta = datetime.timedelta(days=rng.randint(0, 150))
+    submitted = case.submitted_at - delta
+    changes = {"submitted_at": submitted, "due_date": workflow.due_date(case.service, timezone.localdate(submitted))}
+    if case.closed_at or case.decided_at:
+        took = datetime.timedelta(days=rng.randint(0, case.service.term_days + 3))
+        if case.decided_at:
+            changes["decided_at"] = submitted + took
+        if case.closed_at:
+            changes["closed_at"] = submitted + took
+    Case.objects.filter(pk=case.pk).update(**changes)
+    CaseEvent.objects.filter(case=case).update(at=F("at") - delta)
