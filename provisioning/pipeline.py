@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
+from hamaynk.errors import FieldErrors
 from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
 from hamaynk.tenancy.models import Domain, Municipality, Region
@@ -33,10 +34,8 @@ log = structlog.get_logger(__name__)
 STEPS = ("validate", "create_schema", "load_sections", "create_administrator", "activate")
 
 
-class RequestInvalid(Exception):
-    def __init__(self, errors):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+class RequestInvalid(FieldErrors):
+    """A provisioning request with bad input."""
 
 
 class AlreadyProvisioned(Exception):

@@ -1,5 +1,9 @@
-from django.shortcuts import render
+"""Bad input, reported per field so every caller — a form, the CLI, an API — can show it."""
 
 
-def not_found(request, exception=None):
-    return render(request, "hamaynk/page_not_found.html", status=404)
+class FieldErrors(Exception):
+    """{field name or "__all__": [message, ...]}; nothing was changed."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamaynk.errors import FieldErrors
 from tenants.registers.fields import FieldError
 from tenants.workcalendar.calendar import WorkingCalendar
 
@@ -21,10 +22,8 @@ from .models import Case, CaseCounter, CaseEvent
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-class CaseInvalid(Exception):
-    def __init__(self, errors):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+class CaseInvalid(FieldErrors):
+    """An application or an action with bad input."""
 
 
 class NotAllowed(Exception):

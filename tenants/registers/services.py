@@ -13,16 +13,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamaynk.errors import FieldErrors
+
 from .fields import FieldError
 from .models import PersonalDataAccess, Record, RecordChange, Register, RegisterPermission, UniqueValue
 
 ACTIONS = ("view", "edit", "import", "export")
 
 
-class RecordInvalid(Exception):
-    def __init__(self, errors):
-        self.errors = errors  # {field code or "__all__": [message, ...]}
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+class RecordInvalid(FieldErrors):
+    """A record with bad values."""
 
 
 class Conflict(Exception):
