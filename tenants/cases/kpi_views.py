@@ -76,7 +76,9 @@ def _percent(share):
 def chart(months, year):
     """Bars of the median and the 90th percentile of each month (None: no case that month),
     scaled so that the tallest bar fills the plot; coordinates are strings, never localized."""
-    top = max([math.ceil(f.p90_days or 0) for f in months if f] + [1])
+    # A multiple of the tick count, so every grid line is a whole number of days.
+    longest = max([f.p90_days or 0 for f in months if f] + [1])
+    top = TICKS * math.ceil(longest / TICKS)
     slot = PLOT_WIDTH / 12
     bar = slot * 0.36
 
