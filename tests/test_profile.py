@@ -92,3 +92,53 @@ def test_script_in_text_is_shown_escaped(alpha, client_for):
     finally:
         with schema_context(alpha.schema_name):
             MunicipalProfile.objects.filter(pk=profile.pk).update(reception_hy=original)
+
+
+def test_settlements_departments_and_hours_are_edited_as_lists(alpha, client_for):
+    from tenants.profile.models import Settlement, WorkingHours
+
+    client = staff_client(client_for, "alpha.localhost", "admin@alpha.test", "alpha-password-1")
+    page = client.get("/staff/profile/structure/")
+    data = {}
+    for prefix, formset in (("settlements", page.context["formsets"][0][1]),
+                            ("departments", page.context["formsets"][1][1]),
+                            ("hours", page.context["formsets"][2][1])):
+        new_rows = 1 if prefix == "settlements" else 0  # one new settlement, the other blank rows left out
+        data.update({f"{prefix}-TOTAL_FORMS": str(formset.initial_form_count() + new_rows),
+                     f"{prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
+                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
+        for index, form in enumerate(formset.forms[:formset.initial_form_count()]):
+            for name, field in form.fields.items():
+                value = form.initial.get(name, "")
+                if value is None or name == "DELETE":
+                    value = ""
+                if hasattr(value, "strftime"):
+                    value = value.strftime("%H:%M")
+                if isinstance(value, bool):
+                    value = "on" if value else ""
+                if hasattr(value, "pk"):
+                    value = value.pk
+                if name == "id":
+                    value = form.instance.pk or ""
+                data[f"{prefix}-{index}-{name}"] = value
+    extra = len(page.context["formsets"][0][1].forms) - 1
+    data.update({f"settlements-{extra}-name_hy": "Նոր գյուղ", f"settlements-{extra}-name_en": "Nor Gyugh",
+                 f"settlements-{extra}-name_ru": "Нор Гюх", f"settlements-{extra}-kind": "village",
+                 f"settlements-{extra}-position": "9"})
+    friday = next(i for i in range(len(page.context["formsets"][2][1].forms))
+                  if data.get(f"hours-{i}-weekday") == 5)
+    bad = {**data, f"hours-{friday}-closes": "08:00"}
+    response = client.post("/staff/profile/structure/", bad, HTTP_ACCEPT_LANGUAGE="en")
+    errors = [(fs.prefix, fs.non_form_errors(), [f.errors for f in fs.forms if f.errors]) for _t, fs in response.context["formsets"]]
+    assert "Opening time must be before closing time." in response.content.decode(), errors
+    with schema_context(alpha.schema_name):
+        assert not Settlement.objects.filter(name_en="Nor Gyugh").exists()  # nothing saved
+    data[f"hours-{friday}-closes"] = "16:00"
+    response = client.post("/staff/profile/structure/", data)
+    assert response.status_code == 302, [(fs.prefix, fs.non_form_errors(), [f.errors for f in fs.forms if f.errors])
+                                          for _t, fs in response.context["formsets"]]
+    with schema_context(alpha.schema_name):
+        assert Settlement.objects.filter(name_en="Nor Gyugh", is_centre=False).exists()
+        assert WorkingHours.objects.get(weekday=5).closes.hour == 16
+    html = client_for("alpha.localhost").get("/").content.decode()
+    assert "Նոր գյուղ" in html

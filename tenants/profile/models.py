@@ -58,8 +58,8 @@ class WorkingHours(models.Model):
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
         constraints = [
-            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")),
-                                   name="opens_before_closes"),
+            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opens_before_closes",
+                                   violation_error_message=_("Opening time must be before closing time.")),
         ]
 
 

@@ -1,5 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import structure, views
 
-urlpatterns = [path("", views.edit, name="edit")]
+urlpatterns = [
+    path("", views.edit, name="edit"),
+    path("structure/", structure.structure, name="structure"),
+]
