@@ -4,6 +4,7 @@ Defaults are the laptop defaults: `hamaynk run` fills in an embedded PostgreSQL,
 broker and a file cache; production sets DATABASE_URL, CELERY_BROKER_URL, CACHE_URL and
 STORAGE_BACKEND=s3.
 """
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -52,11 +53,13 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
+    "axes",
     "tenants.accounts",
     "tenants.profile",
     "tenants.workcalendar",
@@ -86,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -118,6 +122,20 @@ PASSWORD_HASHERS = env.list(
     default=["django.contrib.auth.hashers.PBKDF2PasswordHasher"],
 )
 LOGIN_URL = "login"
+
+# Sign-in lockout (django-axes). Its tables are in every schema, so a lockout is per municipality
+# (and the ministry's own); a user name from one address is locked after AXES_FAILURE_LIMIT
+# wrong passwords for AXES_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "hamaynk/locked_out.html"
+AXES_VERBOSE = False
 PASSWORD_RESET_TIMEOUT = env.int("SET_PASSWORD_LINK_TIMEOUT", default=3 * 24 * 3600)
 
 # Languages: Armenian first.
