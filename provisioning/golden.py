@@ -249,6 +249,15 @@ def clone_into(schema_name, golden=None):
         cursor.execute(script)
 
 
+def _same_in_list(definition):
+    """PostgreSQL prints `varchar_column IN ('a', 'b')` in a partial index as
+    `= ANY ((ARRAY['a'::varchar, ...])::text[])`, and that text, run again (as the copy does),
+    as `= ANY (ARRAY[('a'::varchar)::text, ...])`: the same condition in two spellings. Both are
+    brought to one spelling so that the comparison sees structure, not print style."""
+    definition = re.sub(r"\('((?:[^']|'')*)'::character varying\)::text", r"'\1'::character varying", definition)
+    return re.sub(r"ANY \(\(ARRAY\[(.*?)\]\)::text\[\]\)", r"ANY (ARRAY[\1])", definition)
+
+
 def schema_fingerprint(schema):
     """A comparable description of a schema's structure, with its own name taken out."""
     with _catalog_cursor() as cursor:
@@ -273,8 +282,9 @@ def schema_fingerprint(schema):
             WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal""", [schema])
 
     def neutral(value):
-        return value.replace(f"{quote(schema)}.", "<schema>.").replace(f"{schema}.", "<schema>.") \
-            if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        return _same_in_list(value.replace(f"{quote(schema)}.", "<schema>.").replace(f"{schema}.", "<schema>."))
 
     return {
         "columns": sorted(tuple(neutral(v) for v in row) for row in columns),

@@ -31,6 +31,9 @@ class Module:
     staff_urls: str | None = None
     public_urls: str | None = None
     public_prefix: str | None = None  # where public_urls are mounted; None means "<code>/"
+    # A URL conf mounted at the host's root, without a namespace, after every module's own URLs:
+    # for what must take the paths nobody else claimed (the website's page tree).
+    root_urls: str | None = None
     # Permissions ("app_label.codename") roles may be given; defaults to the app's own.
     permissions: tuple = ()
     # statistics() -> {key: number}, read inside the municipality's schema by a background job.

@@ -66,6 +66,25 @@ TENANT_APPS = [
     "tenants.registers",
     "tenants.catalogue",
     "tenants.cases",
+    "tenants.budget",
+    # The website: Wagtail in every municipality's schema (pages, images, documents, search
+    # index, moderation workflows), with its pages and branding in tenants.website.
+    "tenants.website",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.contrib.routable_page",
+    "wagtail.locales",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -104,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hamaynk.tenancy.context.municipality",
+                "tenants.website.context.website",
             ],
         },
     }
@@ -145,6 +165,26 @@ LOCALE_PATHS = [PLATFORM_ROOT / "locale"]
 TIME_ZONE = "Asia/Yerevan"
 USE_I18N = True
 USE_TZ = True
+
+# Wagtail, per municipality. Page trees are translated (one tree per language, editors manage the
+# translations); the admin is at /cms/ and signs in through the staff sign-in page.
+WAGTAIL_SITE_NAME = "Hamaynk"
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAILADMIN_LOGIN_URL = "/staff/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/staff/login/"
+WAGTAILADMIN_BASE_URL = f"{PLATFORM_SCHEME}://{PLATFORM_DOMAIN}"
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_MODERATION_ENABLED = True
+WAGTAIL_WORKFLOW_ENABLED = True
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "csv", "docx", "odt", "xlsx", "ods", "txt", "zip"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PLATFORM_ROOT / "static"]

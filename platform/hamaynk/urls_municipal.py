@@ -22,5 +22,8 @@ for module in all_modules():
     if module.public_urls:
         prefix = module.code + "/" if module.public_prefix is None else module.public_prefix
         urlpatterns.append(path(prefix, include((module.public_urls, f"{module.code}_public"))))
+for module in all_modules():
+    if module.root_urls:
+        urlpatterns.append(path("", include(module.root_urls)))
 
 handler404 = "hamaynk.errors.not_found"

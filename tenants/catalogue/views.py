@@ -1,12 +1,8 @@
-"""The public catalogue: what each service needs, costs and takes."""
+"""A service's public page: what it needs, costs and takes. The list of services is a page of
+the municipality's website (tenants.website), which links here."""
 from django.shortcuts import get_object_or_404, render
 
 from .models import Service
-
-
-def service_list(request):
-    services = Service.objects.filter(is_active=True).select_related("department")
-    return render(request, "catalogue/list.html", {"services": services})
 
 
 def service_detail(request, code):

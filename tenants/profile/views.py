@@ -9,15 +9,6 @@ from .forms import EMBLEM_SIGNATURES, ProfileForm
 from .models import Department, MunicipalProfile, Settlement, WorkingHours
 
 
-def home(request):
-    return render(request, "profile/home.html", {
-        "profile": MunicipalProfile.objects.first(),
-        "hours": WorkingHours.objects.all(),
-        "settlements": Settlement.objects.all(),
-        "departments": Department.objects.all(),
-    })
-
-
 @cache_control(public=True, max_age=3600)
 def coat_of_arms(request):
     """The emblem is public; it is served from the municipality's own storage prefix."""

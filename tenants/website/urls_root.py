@@ -1,0 +1,18 @@
+"""Mounted at the host's root after every module's URLs: Wagtail's admin (/cms/), documents,
+public images, the open-data files and, last, the page tree, which takes every path left."""
+from django.urls import include, path, re_path
+from wagtail import views as wagtail_views
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from . import opendata, views
+
+urlpatterns = [
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("media/municipalities/<uuid:municipality>/<path:name>", views.public_image, name="website_image"),
+    path("open-data/<slug:code>.<str:fmt>", opendata.dataset, name="website_open_data"),
+    path("_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+         wagtail_views.authenticate_with_password, name="wagtailcore_authenticate_with_password"),
+    re_path(r"^((?:[\w\-]+/)*)$", views.serve, name="wagtail_serve"),
+]
