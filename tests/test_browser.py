@@ -47,6 +47,7 @@ def test_the_ministry_onboards_a_municipality_and_opens_its_site(page, live_serv
         page.click("#site-link a.button >> nth=0")
     expect(page).to_have_url(f"http://yeghegnadzor.localhost:{port}/")
     expect(page.locator("main h1")).to_have_text("Եղեգնաձոր")
+    page.click("header nav a[href='/contacts/']")
     expect(page.locator("#settlements")).to_contain_text("Գետափ")
 
     page.goto(f"{base}/console/")

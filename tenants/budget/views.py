@@ -48,7 +48,7 @@ def import_csv(request):
         else:
             token = secrets.token_urlsafe(16)
             request.session[SESSION_KEY] = {"token": token, **upload}
-            context.update(token=token, rows=len(lines), changes=sorted(imports.changes(lines).items()))
+            context.update(token=token, rows=len(lines), changes=imports.changes(lines).items())
     return render(request, "budget/import.html", context)
 
 

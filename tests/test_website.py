@@ -1,0 +1,267 @@
+"""The municipal website: the page tree provisioning builds, the pages in three languages, the
+visible fallback to Armenian, decisions from the public register, open data, branding, the
+editors' roles and moderation, and isolation between municipalities."""
+import io
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.images import ImageFile
+from django.utils import translation
+from django_tenants.utils import schema_context
+from PIL import Image as PILImage
+
+from tests.conftest import provision_ok
+from tests.registers_helpers import resident, signed_in
+
+MAIN_PAGES = ["/", "/services/", "/news/", "/decisions/", "/budget/", "/statistics/", "/open-data/", "/contacts/"]
+
+
+@pytest.fixture(scope="module")
+def town():
+    return provision_ok()
+
+
+def _decision(number, title, published=True, **extra):
+    from tenants.registers import services
+
+    data = {"number": number, "date": "2026-03-14", "title": title, "status": "adopted", "published": published,
+            "votes_for": 11, "votes_against": 2, "votes_abstained": 1, **extra}
+    return services.create(services.get_register("council_decisions"), data, actor="test")
+
+
+def test_provisioning_builds_the_page_tree_in_three_languages(town):
+    from wagtail.models import Locale, Page, Site
+
+    from tenants.website.models import HomePage
+
+    with schema_context(town.schema_name):
+        assert sorted(Locale.objects.values_list("language_code", flat=True)) == ["en", "hy", "ru"]
+        site = Site.objects.get(is_default_site=True)
+        home = site.root_page.specific
+        assert isinstance(home, HomePage) and home.locale.language_code == "hy"
+        assert home.title == town.name_hy
+        children = {p.slug: p for p in home.get_children().live()}
+        assert set(children) == {"services", "news", "decisions", "budget", "statistics", "open-data", "contacts"}
+        assert all(p.show_in_menus for p in children.values())
+        for language in ("en", "ru"):
+            translated = home.get_translation(Locale.objects.get(language_code=language))
+            assert translated.title == getattr(town, f"name_{language}")
+            assert {p.slug for p in translated.get_children().live()} == set(children)
+            news = children["news"].get_translation(Locale.objects.get(language_code=language))
+            assert news.get_children().live().count() == 1
+        # Wagtail's welcome page is gone; three homes under the root.
+        assert Page.objects.filter(depth=2).count() == 3
+
+
+def test_the_main_pages_render_in_every_language(client_for, town):
+    client = client_for(town.primary_host)
+    titles = {"hy": "Ավագանու որոշումներ", "en": "Council decisions", "ru": "Решения совета"}
+    for language, title in titles.items():
+        for path in MAIN_PAGES:
+            response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 200, (path, language)
+            html = response.content.decode()
+            assert f'<html lang="{language}">' in html
+            assert title in html  # the menu, in the page's language
+            assert 'id="fallback-notice"' not in html
+        home = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert getattr(town, f"name_{language}") in home
+
+
+def test_a_page_without_a_translation_falls_back_to_armenian_with_a_notice(client_for, town):
+    from tenants.website.models import HomePage, StandardPage
+
+    with schema_context(town.schema_name):
+        home = HomePage.objects.get(locale__language_code="hy")
+        home.add_child(instance=StandardPage(title="Համայնքի պատմություն", slug="history",
+                                             body="<p>Հիմնադրվել է 1830 թվականին։</p>"))
+    client = client_for(town.primary_host)
+    armenian = client.get("/history/", HTTP_ACCEPT_LANGUAGE="hy").content.decode()
+    assert "Հիմնադրվել է" in armenian and 'id="fallback-notice"' not in armenian
+    for language, notice in (("en", "Armenian"), ("ru", "Армянский")):
+        response = client.get("/history/", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Հիմնադրվել է" in html and 'id="fallback-notice"' in html and notice in html
+        assert '<div lang="hy">' in html  # screen readers switch to Armenian for the content
+        assert f'<html lang="{language}">' in html
+    # A path nobody has is still a 404 in every language.
+    assert client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en").status_code == 404
+
+
+def test_council_decisions_come_from_the_public_register(client_for, town):
+    with schema_context(town.schema_name):
+        adopted = _decision("17-Ն", "Համայնքի 2027 թվականի բյուջեն հաստատելու մասին", text="Հաստատել բյուջեն։")
+        _decision("18-Ն", "Ոռոգման ջրի սակագնի մասին")
+        draft = _decision("19-Ն", "Չհրապարակված նախագիծ", published=False)
+    client = client_for(town.primary_host)
+    listing = client.get("/decisions/").content.decode()
+    assert "17-Ն" in listing and "18-Ն" in listing and "Չհրապարակված" not in listing
+    found = client.get("/decisions/", {"q": "բյուջե"}).content.decode()
+    assert "17-Ն" in found and "18-Ն" not in found
+    assert "No decision matches" not in found
+    detail = client.get(f"/decisions/{adopted.uuid}/")
+    assert detail.status_code == 200
+    assert "Հաստատել բյուջեն։" in detail.content.decode() and "11" in detail.content.decode()
+    assert client.get(f"/decisions/{draft.uuid}/").status_code == 404
+    exported = json.loads(client.get("/open-data/decisions.json").content)
+    assert {r["number"] for r in exported["records"]} >= {"17-Ն", "18-Ն"}
+    assert "19-Ն" not in {r["number"] for r in exported["records"]}
+
+
+def test_statistics_are_aggregates_from_the_registers_and_the_cases(client_for, town):
+    from tenants.registers import services
+
+    with schema_context(town.schema_name):
+        register = services.get_register("residents")
+        for n in range(5):
+            services.create(register, resident(900 + n), actor="test")
+        services.create(register, resident(910, address={"settlement": "Գյուղ", "street": "Այգեստան",
+                                                          "building": "4", "apartment": ""}), actor="test")
+        services.create(register, resident(911, status="moved_out"), actor="test")
+    client = client_for(town.primary_host)
+    population = json.loads(client.get("/open-data/population.json").content)
+    assert population["total"] == 6
+    assert population["records"] == [{"settlement": "Կենտրոն", "residents": 5}, {"settlement": "Գյուղ", "residents": 1}]
+    page = client.get("/statistics/").content.decode()
+    assert "Կենտրոն" in page and "1000000900" not in page and "Պետրոսյան" not in page
+    csv_text = client.get("/open-data/population.csv").content.decode()
+    assert csv_text.splitlines()[0] == "settlement,residents"
+
+
+def test_open_data_page_lists_every_dataset_at_stable_urls(client_for, town):
+    client = client_for(town.primary_host)
+    html = client.get("/open-data/").content.decode()
+    for code in ("decisions", "budget", "population", "services"):
+        for fmt in ("csv", "json"):
+            assert f'href="/open-data/{code}.{fmt}"' in html
+            response = client.get(f"/open-data/{code}.{fmt}")
+            assert response.status_code == 200, (code, fmt)
+            assert response["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/open-data/residents.json").status_code == 404
+    assert client.get("/open-data/population.xml").status_code == 404
+
+
+def test_brand_colours_must_keep_white_text_readable(client_for, town):
+    from tenants.website.models import Branding
+
+    with schema_context(town.schema_name):
+        branding = Branding.load()
+        branding.primary_colour = "#f0e060"
+        with pytest.raises(ValidationError) as error:
+            branding.full_clean()
+        assert "4.5:1" in " ".join(error.value.messages)
+        branding.primary_colour = "#7a1f2b"
+        branding.full_clean()
+        branding.save()
+    html = client_for(town.primary_host).get("/").content.decode()
+    assert "--brand: #7a1f2b" in html
+
+
+def test_editors_and_authors_reach_the_cms_and_others_do_not(client_for, town):
+    editor = signed_in(client_for, town, "editor@site.test", "editor")
+    assert editor.get("/cms/").status_code == 200
+    author = signed_in(client_for, town, "author@site.test", "author")
+    assert author.get("/cms/").status_code == 200
+    operator = signed_in(client_for, town, "operator@site.test", "front_office")
+    response = operator.get("/cms/")
+    assert response.status_code in (302, 403)
+    anonymous = client_for(town.primary_host).get("/cms/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/staff/login/")
+
+
+def test_an_author_drafts_and_an_editor_approves_and_publishes(client_for, town):
+    from django.contrib.auth import get_user_model
+    from wagtail.models import Page
+
+    from tenants.website.models import NewsIndexPage, NewsPage
+
+    signed_in(client_for, town, "writer@site.test", "author")
+    signed_in(client_for, town, "chief@site.test", "editor")
+    with schema_context(town.schema_name):
+        users = get_user_model().objects
+        author, editor = users.get(username="writer@site.test"), users.get(username="chief@site.test")
+        news = NewsIndexPage.objects.get(locale__language_code="hy")
+        assert news.permissions_for_user(author).can_add_subpage()
+        assert not news.permissions_for_user(author).can_publish_subpage()
+        draft = NewsPage(title="Ջրամատակարարման ժամանակավոր դադար", slug="water", summary="Հինգշաբթի՝ 10:00–14:00։",
+                         live=False)
+        news.add_child(instance=draft)
+        revision = draft.save_revision(user=author)
+        workflow = draft.get_workflow()
+        assert workflow is not None
+        workflow.start(draft, author)
+    client = client_for(town.primary_host)
+    assert client.get("/news/water/").status_code == 404  # submitted, not yet public
+    with schema_context(town.schema_name):
+        draft = Page.objects.get(id=draft.id).specific
+        task_state = draft.current_workflow_task_state
+        task = task_state.task.specific
+        assert [action[0] for action in task.get_actions(draft, author)] == []  # authors cannot approve
+        assert "approve" in [action[0] for action in task.get_actions(draft, editor)]
+        task.on_action(task_state, editor, "approve")
+        draft.refresh_from_db()
+        assert draft.live and draft.live_revision_id >= revision.id
+    assert "Ջրամատակարարման" in client.get("/news/water/").content.decode()
+    assert "Ջրամատակարարման" in client.get("/news/").content.decode()
+
+
+def test_isolation_pages_images_documents_and_cache_keys(client_for, alpha, beta):
+    from wagtail.documents.models import Document
+    from wagtail.images.models import Image
+
+    from tenants.website.models import HomePage, StandardPage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 30), "#1f4e79").save(buffer, "PNG")
+    with schema_context(alpha.schema_name):
+        home = HomePage.objects.get(locale__language_code="hy")
+        home.add_child(instance=StandardPage(title="Ալֆայի գաղտնիք", slug="alpha-only", body="<p>alpha</p>"))
+        image = Image.objects.create(title="Զինանշան", file=ImageFile(io.BytesIO(buffer.getvalue()), name="emblem.png"))
+        image_url = image.get_rendition("width-20").url
+        original_url = image.file.url
+        document = Document.objects.create(title="Որոշում", file=ImageFile(io.BytesIO(b"%PDF-1.4 alpha"), name="decision.pdf"))
+        document_url = document.url
+    alpha_client, beta_client = client_for(alpha.primary_host), client_for(beta.primary_host)
+    assert str(alpha.uuid) in original_url
+    for url in (image_url, original_url):
+        response = alpha_client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        assert beta_client.get(url).status_code == 404
+    assert alpha_client.get(document_url).status_code == 200
+    beta_document = beta_client.get(document_url)
+    assert beta_document.status_code == 404
+    assert alpha_client.get("/alpha-only/").status_code == 200
+    assert beta_client.get("/alpha-only/").status_code == 404
+    # Private files under the same prefix are not public images.
+    assert alpha_client.get(f"/media/municipalities/{alpha.uuid}/cases/x.pdf").status_code == 404
+    # Wagtail's own cache entries (site root paths) carry the municipality.
+    keys = {}
+    for municipality in (alpha, beta):
+        with schema_context(municipality.schema_name):
+            keys[municipality.slug] = cache.make_key("wagtail_site_root_paths")
+            assert str(municipality.uuid) in keys[municipality.slug]
+    assert keys["alpha"] != keys["beta"]
+    # Each host's menu and home are its own, even with both cached.
+    for _ in range(2):
+        assert alpha.name_hy in alpha_client.get("/").content.decode()
+        beta_home = beta_client.get("/").content.decode()
+        assert beta.name_hy in beta_home and alpha.name_hy not in beta_home
+
+
+def test_template_check_refuses_a_broken_page_tree():
+    from provisioning.template_format import load_named_template
+    from tenants.website import section
+
+    sections = load_named_template("armenia-community").sections
+    data = json.loads(json.dumps(sections["website"]))
+    data["home"]["children"].append(dict(data["home"]["children"][0]))
+    data["permissions"][0]["role"] = "janitor"
+    data["branding"]["primary_colour"] = "#ffff00"
+    with translation.override("en"):
+        problems = dict(section.check(data, sections))
+    assert "duplicate slug 'services'" in problems["home.children[7].slug"]
+    assert "unknown role 'janitor'" in problems["permissions[0].role"]
+    assert "4.5:1" in problems["branding.primary_colour"]
