@@ -20,10 +20,12 @@ def test_first_start_provisions_the_demo_municipalities_once(client_for):
         with schema_context(municipality.schema_name):
             assert get_user_model().objects.get(username=row["admin_email"]).check_password(devserver.DEMO_PASSWORD)
     assert get_user_model().objects.get(username=devserver.MINISTRY_USER).is_staff
-    html = client_for("goris.localhost").get("/").content.decode()
-    assert "Գորիս" in html and "Խնձորեսկ" in html
-    decisions = client_for("goris.localhost").get("/registers/council_decisions/").content.decode()
-    assert "բյուջեն հաստատելու մասին" in decisions
+    goris = client_for("goris.localhost")
+    assert "Գորիս" in goris.get("/").content.decode()
+    assert "Խնձորեսկ" in goris.get("/contacts/").content.decode()
+    assert "բյուջեն հաստատելու մասին" in goris.get("/decisions/").content.decode()
+    assert 'data-direction="expenditure"' in goris.get("/budget/").content.decode()
+    assert out.getvalue().count("demo budget") == 3
     with schema_context(Municipality.objects.get(slug="goris").schema_name):
         from tenants.registers.services import records
 

@@ -31,9 +31,9 @@ def test_a_record_shown_on_one_site_is_not_on_another(alpha, beta, client_for):
         Department.objects.create(code="alpha_secret", name_hy="Ալֆայի գաղտնի բաժին",
                                   name_en="Alpha's secret department", name_ru="Секрет Альфы")
     assert "Alpha&#x27;s secret department" in client_for("alpha.localhost").get(
-        "/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        "/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "secret department" not in client_for("beta.localhost").get(
-        "/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        "/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_staff_of_one_municipality_cannot_sign_in_to_another(alpha, beta, client_for):

@@ -39,7 +39,7 @@ def test_the_administrator_edits_the_profile_and_uploads_the_coat_of_arms(alpha,
         assert profile.phone == "+374 10 55 55 55"
         assert profile.website == "https://alpha.example.am"
         assert profile.coat_of_arms.name.startswith("profile/emblem")
-    home = client_for("alpha.localhost").get("/").content.decode()
+    home = client_for("alpha.localhost").get("/contacts/").content.decode()
     assert "+374 10 55 55 55" in home and 'src="/coat-of-arms"' in home
     emblem = client_for("alpha.localhost").get("/coat-of-arms")
     assert emblem["Content-Type"] == "image/png" and b"".join(emblem.streaming_content) == PNG
@@ -87,7 +87,7 @@ def test_script_in_text_is_shown_escaped(alpha, client_for):
         profile.reception_hy = "<script>alert('x')</script>"
         profile.save()
     try:
-        html = client_for("alpha.localhost").get("/").content.decode()
+        html = client_for("alpha.localhost").get("/contacts/").content.decode()
         assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     finally:
         with schema_context(alpha.schema_name):
@@ -140,5 +140,5 @@ def test_settlements_departments_and_hours_are_edited_as_lists(alpha, client_for
     with schema_context(alpha.schema_name):
         assert Settlement.objects.filter(name_en="Nor Gyugh", is_centre=False).exists()
         assert WorkingHours.objects.get(weekday=5).closes.hour == 16
-    html = client_for("alpha.localhost").get("/").content.decode()
+    html = client_for("alpha.localhost").get("/contacts/").content.decode()
     assert "Նոր գյուղ" in html

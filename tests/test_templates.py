@@ -31,7 +31,8 @@ def test_the_shipped_template_is_valid_and_has_real_content():
     template = load_template(SOURCE)
     assert template.name == "armenia-community"
     assert template.version == "1.0.0"
-    assert set(template.sections) == {"accounts", "catalogue", "profile", "registers", "workcalendar"}
+    assert set(template.sections) == {"accounts", "budget", "catalogue", "profile", "registers", "website",
+                                      "workcalendar"}
     assert len(template.sections["accounts"]["roles"]) >= 5
     assert len(template.sections["profile"]["departments"]) >= 6
     # Independence Day is a non-working day of the national calendar.

@@ -55,6 +55,7 @@ def _first_start(stdout):
 
     from hamaynk.tenancy.models import Municipality
     from tenants.profile.models import Settlement
+    from tenants.budget.demo import seed as seed_budget
     from tenants.cases.demo import seed as seed_cases
     from tenants.registers.demo import seed as seed_registers
 
@@ -88,6 +89,8 @@ def _first_start(stdout):
                 print(f"  filled {row['slug']}'s registers with demo records", file=stdout, flush=True)
             if seed_cases(seed_value=sum(map(ord, row["slug"]))):
                 print(f"  registered demo applications in {row['slug']}", file=stdout, flush=True)
+            if seed_budget(seed_value=sum(map(ord, row["slug"]))):
+                print(f"  published {row['slug']}'s demo budget", file=stdout, flush=True)
     return rows
 
 

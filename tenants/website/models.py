@@ -169,9 +169,6 @@ class BudgetPage(SitePage):
             year = years[0] if years else None
         summary = budget.summary(year) if year else None
         context.update(years=years, year=year, summary=summary)
-        if summary:
-            context["charts"] = {direction: budget.chart_svg(summary, direction)
-                                 for direction in ("revenue", "expenditure")}
         return context
 
 
