@@ -53,6 +53,12 @@ def test_provisioning_builds_the_page_tree_in_three_languages(town):
             assert news.get_children().live().count() == 1
         # Wagtail's welcome page is gone; three homes under the root.
         assert Page.objects.filter(depth=2).count() == 3
+        # The tree was written in bulk: treebeard finds nothing wrong with it (paths, depths,
+        # child counts), URLs resolve, and the admin's search index holds the pages.
+        assert all(not problem for problem in Page.find_problems())
+        assert children["budget"].url == "/budget/"
+        assert Page.objects.live().search("Բյուջե").count() >= 1
+        assert Page.objects.live().search("Budget").count() >= 1
 
 
 def test_the_main_pages_render_in_every_language(client_for, town):

@@ -15,20 +15,16 @@ from wagtail.models import (
 from tenants.accounts.models import Role
 from tenants.i18n_schema import CODE, TRANSLATED_TEXT
 
+from . import tree
 from .colours import validate_brand_colour
 
-PAGE_TYPES = {
-    "home": "HomePage", "news_index": "NewsIndexPage", "news": "NewsPage", "decisions": "DecisionsPage",
-    "budget": "BudgetPage", "statistics": "StatisticsPage", "services": "ServicesPage",
-    "contacts": "ContactsPage", "open_data": "OpenDataPage", "page": "StandardPage",
-}
 PAGE_ACTIONS = ["add", "change", "publish", "lock", "unlock", "delete"]
 COLLECTION_ACTIONS = ["add", "change", "choose", "delete"]
 
 PAGE = {
     "type": "object",
     "properties": {
-        "type": {"enum": sorted(PAGE_TYPES)},
+        "type": {"enum": sorted(tree.PAGE_TYPES)},
         "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"},
         "title": TRANSLATED_TEXT,
         "intro": TRANSLATED_TEXT,
@@ -116,25 +112,18 @@ def _check_tree(node, where):
 def load(data, context):
     from . import models
 
-    locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code, _name in settings.LANGUAGES}
-    root = Page.get_first_root_node()
+    Locale.objects.bulk_create([Locale(language_code=code) for code, _name in settings.LANGUAGES],
+                               ignore_conflicts=True)
+    locales = {locale.language_code: locale for locale in Locale.objects.all()}
     # Wagtail's own welcome page goes; the template's tree takes its place.
-    for stock in root.get_children():
-        stock.delete()
-    root.refresh_from_db()
-    default = settings.LANGUAGE_CODE
+    Page.objects.filter(depth=2).delete()
+    root = Page.get_first_root_node()
     names = {code: getattr(context.municipality, f"name_{code}", "") or context.municipality.name_hy
              for code in locales}
-    homes = {}
-    for code, locale in [(default, locales[default])] + [(c, l) for c, l in locales.items() if c != default]:
-        translation_key = homes[default].translation_key if default in homes else None
-        # The homes are siblings under the root, where slugs must differ; their slugs never
-        # appear in a URL (a home is its site's root).
-        slug = data["home"]["slug"] if code == default else f"{data['home']['slug']}-{code}"
-        homes[code] = _add(models, root, {**data["home"], "slug": slug}, code, locale, translation_key, names)
-    _tree(models, data["home"], homes, locales, names)
+    homes = tree.build(models, root, data["home"], locales, names)
     Site.objects.update_or_create(is_default_site=True, defaults={
-        "hostname": "localhost", "root_page": homes[default], "site_name": names[default]})
+        "hostname": "localhost", "root_page": homes[settings.LANGUAGE_CODE],
+        "site_name": names[settings.LANGUAGE_CODE]})
     Site.clear_site_root_paths_cache()
     _permissions(data, root)
     _moderation(data["moderation"])
@@ -142,30 +131,6 @@ def load(data, context):
     for name, colour in data.get("branding", {}).items():
         setattr(branding, name, colour)
     branding.save()
-
-
-def _tree(models, node, parents, locales, names):
-    for child in node.get("children", []):
-        created = {}
-        for code, parent in parents.items():
-            key = created[settings.LANGUAGE_CODE].translation_key if created else None
-            created[code] = _add(models, parent, child, code, locales[code], key, names)
-        _tree(models, child, created, locales, names)
-
-
-def _add(models, parent, node, code, locale, translation_key, names):
-    page_class = getattr(models, PAGE_TYPES[node["type"]])
-    fields = {"title": node["title"][code].format(municipality=names[code]), "slug": node["slug"],
-              "locale": locale, "show_in_menus": node.get("in_menu", False)}
-    if translation_key:
-        fields["translation_key"] = translation_key
-    for field in ("intro", "summary", "body"):
-        if field in node and hasattr(page_class, field):
-            text = node[field][code].format(municipality=names[code])
-            fields[field] = text if field == "summary" else "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
-    if "kind" in node:
-        fields["kind"] = node["kind"]
-    return parent.add_child(instance=page_class(**fields))
 
 
 def _permissions(data, root):

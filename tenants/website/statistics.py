@@ -47,27 +47,28 @@ def services(today=None):
 
 
 def services_chart(data):
-    """A horizontal bar chart of the median working days per service, as accessible SVG."""
+    """A bar chart of the median working days per service, as accessible SVG: each service's
+    name on its own line above its bar, so long names in any language are never cut."""
     rows = [(service, figures) for service, figures in data["rows"] if figures.median_days is not None]
     if not rows:
         return ""
-    bar, gap, label_width, width = 22, 10, 330, 760
+    bar, label, gap, width = 20, 18, 14, 760
     longest = max(figures.median_days for _service, figures in rows) or 1
-    scale = (width - label_width - 60) / longest
-    height = len(rows) * (bar + gap) + gap
+    scale = (width - 60) / longest
+    step = label + bar + gap
+    height = len(rows) * step
     title = _("Median processing time per service, in working days")
+    description = _("The same figures are in the table below.")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              f'aria-labelledby="services-chart-title services-chart-desc" class="chart">',
              f'<title id="services-chart-title">{escape(title)}</title>',
-             f'<desc id="services-chart-desc">{escape(_("The same figures are in the table below."))}</desc>']
+             f'<desc id="services-chart-desc">{escape(description)}</desc>']
     for index, (service, figures) in enumerate(rows):
-        y = gap + index * (bar + gap)
-        name = service.name if len(service.name) <= 48 else service.name[:47] + "…"
+        y = index * step
         length = max(figures.median_days * scale, 2)
-        parts.append(f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" '
-                     f'font-size="13" fill="#1b1f24">{escape(name)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" fill="var(--brand, #1f4e79)"/>')
-        parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + bar * 0.7:.1f}" font-size="13" '
-                     f'fill="#1b1f24">{figures.median_days:g}</text>')
+        parts.append(f'<text x="0" y="{y + 14}" font-size="14" fill="#1b1f24">{escape(service.name)}</text>')
+        parts.append(f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" style="fill: var(--brand, #1f4e79)"/>')
+        parts.append(f'<text x="{length + 6:.1f}" y="{y + label + 15}" font-size="14" fill="#1b1f24">'
+                     f'{figures.median_days:g}</text>')
     parts.append("</svg>")
     return "".join(parts)
