@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from PIL import Image as PILImage
 
 from tests.conftest import provision_ok
+from tests.test_background import s3_server  # noqa: F401 (a fixture)
 from tests.registers_helpers import resident, signed_in
 
 MAIN_PAGES = ["/", "/services/", "/news/", "/decisions/", "/budget/", "/statistics/", "/open-data/", "/contacts/"]
@@ -169,6 +170,12 @@ def test_brand_colours_must_keep_white_text_readable(client_for, town):
 def test_editors_and_authors_reach_the_cms_and_others_do_not(client_for, town):
     editor = signed_in(client_for, town, "editor@site.test", "editor")
     assert editor.get("/cms/").status_code == 200
+    # Editors translate pages: Wagtail's "Translate" form opens for them.
+    from tenants.website.models import ContactsPage
+
+    with schema_context(town.schema_name):
+        contacts = ContactsPage.objects.get(locale__language_code="hy")
+    assert editor.get(f"/cms/translation/submit/page/{contacts.id}/").status_code == 200
     author = signed_in(client_for, town, "author@site.test", "author")
     assert author.get("/cms/").status_code == 200
     operator = signed_in(client_for, town, "operator@site.test", "front_office")
@@ -271,3 +278,29 @@ def test_template_check_refuses_a_broken_page_tree():
     assert "duplicate slug 'services'" in problems["home.children[7].slug"]
     assert "unknown role 'janitor'" in problems["permissions[0].role"]
     assert "4.5:1" in problems["branding.primary_colour"]
+
+
+def test_images_and_documents_go_to_the_municipality_prefix_on_s3(alpha, beta, s3_server, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from wagtail.documents.models import Document
+    from wagtail.images.models import Image
+
+    endpoint, client = s3_server
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "hamaynk.tenancy.storage.MunicipalS3Storage",
+        "OPTIONS": {"bucket_name": "hamaynk-test", "endpoint_url": endpoint, "access_key": "test",
+                    "secret_key": "test", "region_name": "us-east-1"}}}
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), "#7a1f2b").save(buffer, "PNG")
+    with schema_context(alpha.schema_name):
+        image = Image.objects.create(title="Քաղաքապետարան", file=ImageFile(io.BytesIO(buffer.getvalue()), name="hall.png"))
+        rendition = image.get_rendition("fill-32x24")
+        document = Document.objects.create(title="Հաշվետվություն", file=ContentFile(b"%PDF-1.4 report", name="report.pdf"))
+        assert "Signature" in image.file.url and f"municipalities/{alpha.uuid}/" in rendition.url
+        names = [image.file.name, rendition.file.name, document.file.name]
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket="hamaynk-test")["Contents"]}
+    for name in names:
+        assert f"municipalities/{alpha.uuid}/{name}" in keys
+    with schema_context(beta.schema_name):
+        assert not any(default_storage.exists(name) for name in names)

@@ -126,7 +126,7 @@ Hamaynk is running.
   Ministry console:  http://{settings.PLATFORM_DOMAIN}{port}/console/   user "{MINISTRY_USER}", password "{DEMO_PASSWORD}"
 """ + "\n".join(
         f"  {row['name_en']:<18} http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/   "
-        f"staff: http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/staff/  "
+        f"staff: http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/staff/ (website: /cms/)  "
         f"user \"{row['admin_email']}\", password \"{DEMO_PASSWORD}\""
         for row in rows
     ) + f"""

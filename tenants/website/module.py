@@ -14,6 +14,6 @@ MODULE = Module(
     check_section=section.check,
     depends_on=("accounts", "profile", "registers", "catalogue", "cases", "budget"),
     root_urls="tenants.website.urls_root",
-    permissions=("wagtailadmin.access_admin", "website.change_branding"),
+    permissions=("wagtailadmin.access_admin", "website.change_branding", "simple_translation.submit_translation"),
     staff_menu=((_("Website"), "wagtailadmin_home"),),
 )

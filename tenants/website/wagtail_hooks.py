@@ -1,0 +1,10 @@
+"""Wagtail's admin is one part of the municipality's staff area: its menu leads back there."""
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+
+@hooks.register("register_admin_menu_item")
+def staff_area_menu_item():
+    return MenuItem(_("Staff area"), reverse("staff_dashboard"), icon_name="home", order=10000)
