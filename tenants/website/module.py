@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamaynk.modules import Module
 
-from . import section
+from . import section, stats
 
 MODULE = Module(
     code="website",
@@ -15,5 +15,6 @@ MODULE = Module(
     depends_on=("accounts", "profile", "registers", "catalogue", "cases", "budget"),
     root_urls="tenants.website.urls_root",
     permissions=("wagtailadmin.access_admin", "website.change_branding", "simple_translation.submit_translation"),
+    statistics=stats.collect,
     staff_menu=((_("Website"), "wagtailadmin_home"),),
 )
