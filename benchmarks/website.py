@@ -17,8 +17,10 @@ threads send requests over keep-alive connections with `Host: <slug>.<PLATFORM_D
 Before a level is measured, every client asks for the home page of every hosted municipality
 once (each of the server's connections has then visited every schema, as a busy server's
 would), then for the measured one for a second; then `--rounds` rounds of `--seconds` each
-give the median rps and the p50/p90 latency over all their requests. Every response must be a
-200 carrying the municipality's name. The SQL queries of one (warm) home page request are
+give the median rps and the p50/p90 latency over all their requests, and the CPU time per
+request of the server process and of its PostgreSQL backends (read from /proc when PostgreSQL
+is local): unlike rps, these barely move when something else shares the machine's CPUs.
+Every response must be a 200 carrying the municipality's name. The SQL queries of one (warm) home page request are
 counted in-process with the test client, at both levels.
 
 It uses a scratch database `hamaynk_bench_website` on DATABASE_URL's server (else
@@ -56,7 +58,7 @@ def main():
         os.makedirs(settings.STATIC_ROOT, exist_ok=True)  # else WhiteNoise warns in every process
         server, port = start_server()
         try:
-            measure(args, port)
+            measure(args, server, port)
         finally:
             server.terminate()
             server.wait()
@@ -86,7 +88,7 @@ def start_server():
     return server, int(port)
 
 
-def measure(args, port):
+def measure(args, server, port):
     from django.db import connection
 
     from hamaynk.tenancy.models import Municipality
@@ -96,7 +98,7 @@ def measure(args, port):
     print(f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPUs; "
           f"{args.clients} clients, {args.rounds} rounds × {args.seconds:g} s per level; home page in Armenian\n")
     first = provision_ok("town1")
-    results = [(1, first, *load(args, port, [first], first), count_queries(first))]
+    results = [load(args, server, port, [first], first)]
 
     started = time.perf_counter()
     for n in range(2, args.hosted + 1):
@@ -112,25 +114,28 @@ def measure(args, port):
     hosted = list(Municipality.objects.exclude(schema_name="public").order_by("slug"))
     other = random.choice([m for m in hosted if m.pk != first.pk])
     for municipality in (first, other):
-        results.append((len(hosted), municipality, *load(args, port, hosted, municipality),
-                        count_queries(municipality)))
+        results.append(load(args, server, port, hosted, municipality))
 
-    print(f"\n{'hosted':>6} | {'municipality':<12} | {'rps (median)':>12} | {'p50':>8} {'p90':>8} | {'SQL queries':>11}")
-    for level, municipality, rps, latencies, queries in results:
-        print(f"{level:>6} | {municipality.slug:<12} | {statistics.median(rps):>12.1f} | "
-              f"{statistics.median(latencies) * 1000:>5.1f} ms {percentile(latencies, .9) * 1000:>5.1f} ms | "
-              f"{queries:>11}   (rounds: {', '.join(f'{r:.0f}' for r in rps)})")
-    low, high = statistics.median(results[0][2]), statistics.median(results[1][2])
-    print(f"\nrps at {results[1][0]} hosted / rps at 1 hosted = {high / low:.3f}  (target ≥ 0.95)")
-    if len({r[4] for r in results}) != 1:
+    print(f"\n{'hosted':>6} | {'municipality':<12} | {'rps (median)':>12} | {'p50':>8} {'p90':>8} | "
+          f"{'CPU per request: server':>23} {'PostgreSQL':>10} | {'SQL queries':>11}")
+    for r in results:
+        print(f"{r['hosted']:>6} | {r['slug']:<12} | {statistics.median(r['rps']):>12.1f} | "
+              f"{statistics.median(r['latencies']) * 1000:>5.1f} ms {percentile(r['latencies'], .9) * 1000:>5.1f} ms | "
+              f"{r['server_cpu'] * 1000:>20.1f} ms {r['database_cpu'] * 1000:>7.1f} ms | {r['queries']:>11}"
+              f"   (rounds: {', '.join(f'{x:.0f}' for x in r['rps'])})")
+    low, high = statistics.median(results[0]["rps"]), statistics.median(results[1]["rps"])
+    print(f"\nrps at {results[1]['hosted']} hosted / rps at 1 hosted = {high / low:.3f}  (target ≥ 0.95)")
+    if len({r["queries"] for r in results}) != 1:
         print("ANOMALY: the number of SQL queries per home page differs between levels")
 
 
-def load(args, port, hosted, target):
-    """Warm the server up on every hosted municipality, then measure `target`: (rps per round, latencies)."""
+def load(args, server, port, hosted, target):
+    """Warm the server up on every hosted municipality, then measure `target`'s home page."""
     clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(args.clients)]
     run_clients(clients, lambda client, index: [get(client, m) for m in hosted[index:] + hosted[:index]])
     run_clients(clients, repeat(target, time.perf_counter() + 1.0, []))
+    backends = server_backends()
+    cpu_before = cpu_seconds([server.pid]), cpu_seconds(backends)
     rps, latencies = [], []
     for _ in range(args.rounds):
         timings = []
@@ -138,10 +143,37 @@ def load(args, port, hosted, target):
         run_clients(clients, repeat(target, started + args.seconds, timings))
         rps.append(len(timings) / (time.perf_counter() - started))
         latencies += timings
+    cpu_after = cpu_seconds([server.pid]), cpu_seconds(backends)
     for client in clients:
         client.close()
     print(f"  {len(hosted)} hosted, {target.slug}: {statistics.median(rps):.1f} rps", flush=True)
-    return rps, latencies
+    return {"hosted": len(hosted), "slug": target.slug, "rps": rps, "latencies": latencies,
+            "server_cpu": (cpu_after[0] - cpu_before[0]) / len(latencies),
+            "database_cpu": (cpu_after[1] - cpu_before[1]) / len(latencies),
+            "queries": count_queries(target)}
+
+
+def server_backends():
+    """The PostgreSQL backends serving the WSGI server: every other connection to the scratch database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def cpu_seconds(pids):
+    """User + system CPU time of local processes (Linux /proc; 0 for a process it cannot see)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def repeat(municipality, deadline, timings):
