@@ -304,3 +304,24 @@ def test_images_and_documents_go_to_the_municipality_prefix_on_s3(alpha, beta, s
         assert f"municipalities/{alpha.uuid}/{name}" in keys
     with schema_context(beta.schema_name):
         assert not any(default_storage.exists(name) for name in names)
+
+
+def test_the_language_switcher_follows_a_translation_with_its_own_slug(client_for, town):
+    from wagtail.models import Locale
+
+    from tenants.website.models import HomePage, StandardPage
+
+    with schema_context(town.schema_name):
+        armenian = HomePage.objects.get(locale__language_code="hy").add_child(
+            instance=StandardPage(title="Զբոսաշրջություն", slug="zbosashrjutyun", body="<p>Սարեր։</p>"))
+        english_home = HomePage.objects.get(locale__language_code="en")
+        english = english_home.add_child(instance=StandardPage(
+            title="Tourism", slug="tourism", body="<p>Mountains.</p>", translation_key=armenian.translation_key,
+            locale=Locale.objects.get(language_code="en")))
+    client = client_for(town.primary_host)
+    html = client.get("/zbosashrjutyun/").content.decode()
+    assert 'name="next" value="/tourism/"' in html  # the English button leads to the English page
+    assert client.get("/tourism/", HTTP_ACCEPT_LANGUAGE="en").content.decode().count("Mountains.") == 1
+    # Russian has no translation: its button keeps the address, which shows Armenian with a notice.
+    assert 'name="next" value="/zbosashrjutyun/"' in html
+    assert english.url == "/tourism/"
