@@ -19,9 +19,12 @@ once (each of the server's connections has then visited every schema, as a busy 
 would), then for the measured one for a second; then `--rounds` rounds of `--seconds` each
 give the median rps and the p50/p90 latency over all their requests, and the CPU time per
 request of the server process and of its PostgreSQL backends (read from /proc when PostgreSQL
-is local): unlike rps, these barely move when something else shares the machine's CPUs.
-Every response must be a 200 carrying the municipality's name. The SQL queries of one (warm) home page request are
-counted in-process with the test client, at both levels.
+is local), which shows where a difference comes from. Every response must be a 200 carrying
+the municipality's name. The SQL queries of one (warm) home page request are counted
+in-process with the test client, at both levels.
+
+The two levels are measured minutes apart: on a small shared machine (2 CPUs) their ratio moves
+by ±10% from run to run with what else runs, so compare a few runs before reading a 5% change.
 
 It uses a scratch database `hamaynk_bench_website` on DATABASE_URL's server (else
 127.0.0.1:5432, else the embedded PostgreSQL) and drops it at the end unless --keep is given.
@@ -50,6 +53,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server subprocess
     args = parser.parse_args()
+    if args.hosted < 2:
+        parser.error("--hosted must be at least 2 (the first municipality and another one)")
     if args.serve:
         return serve()
     with scratch_database(DATABASE, keep=args.keep):

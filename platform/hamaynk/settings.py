@@ -213,6 +213,11 @@ WHITENOISE_USE_FINDERS = True
 
 # Cache keys carry the municipality (hamaynk.tenancy.cache.make_key).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://hamaynk")}
+# Every municipality keeps a few entries (host, Wagtail's site root paths, the site chrome, the
+# home page figures): Django's default of 300 entries would hold about 75 municipalities and
+# make the others miss on every request. Local-memory and file caches get room for thousands.
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "FileBasedCache")):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("CACHE_MAX_ENTRIES", default=50_000))
 CACHES["default"]["KEY_FUNCTION"] = "hamaynk.tenancy.cache.make_key"
 HOST_CACHE_SECONDS = env.int("HOST_CACHE_SECONDS", default=300)
 
