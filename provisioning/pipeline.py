@@ -152,6 +152,17 @@ def _exclusive(run):
             connection.set_schema_to_public()
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            _fresh_connection()
+
+
+def _fresh_connection():
+    """A database session that copied a schema keeps the catalog entries of every table it
+    created, and each further copy in that session gets slower (measured: the schema step went
+    from 0.44 s to 1.15 s over 100 provisionings on one connection). Workers and bulk runs
+    provision many municipalities in a row, so every run ends its session; the next run opens
+    a fresh one, at the cost of one connection."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _run_step(step, context):
