@@ -1,10 +1,14 @@
 """The website in Chromium: an editor writes a news item in Wagtail's admin, saves a draft the
 public cannot see, publishes it and the public reads it; and axe-core finds no serious or
 critical accessibility violation on the main pages, in Armenian and on a phone."""
+import time
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
+
+from wagtail.models import Page
 
 from tests.conftest import provision_ok
 from tests.registers_helpers import resident, staff_user
@@ -38,12 +42,16 @@ def test_an_editor_drafts_publishes_and_the_public_reads_it(page, live_server):
     page.fill("#id_title", "Ավագանու հերթական նիստը")
     page.fill("#id_summary", "Նիստը կկայանա դեկտեմբերի 5-ին՝ ժամը 11:00-ին։")
     page.click("a[href='#tab-promote']")
-    page.fill("#id_slug", "council-session")
+    # Wagtail fills the slug from the title by itself (asynchronously): wait for it, then replace it.
+    slug = page.locator("#id_slug")
+    expect(slug).not_to_have_value("")
+    slug.fill("council-session")
+    expect(slug).to_have_value("council-session")
     page.click("footer button[type=submit]:not([name])")  # "Save draft", the footer's main action
     page.wait_for_url("**/cms/pages/*/edit/**")
     with schema_context(town.schema_name):
         draft = news.get_children().get(title="Ավագանու հերթական նիստը")
-    assert not draft.live
+    assert not draft.live and draft.slug == "council-session"
     path = "/news/council-session/"
 
     visitor = page.context.browser.new_context(locale="hy-AM").new_page()
@@ -52,6 +60,15 @@ def test_an_editor_drafts_publishes_and_the_public_reads_it(page, live_server):
     page.locator("footer .dropdown-toggle, [data-w-dropdown-target=toggle]").last.click()
     page.click("button[name=action-publish]")
     page.wait_for_url("**/cms/pages/*/")
+
+    def published():
+        with schema_context(town.schema_name):
+            return Page.objects.get(pk=draft.pk).live
+
+    deadline = time.monotonic() + 15
+    while not published() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert published(), page.locator("body").inner_text()[:2000]
 
     response = visitor.goto(f"{site}{path}")
     assert response.status == 200
