@@ -25,6 +25,17 @@ def public_records(register):
     return queryset
 
 
+def list_columns(register):
+    """The public fields a list shows: the register's list fields, else its first four."""
+    fields = public_fields(register)
+    return [t for t in fields if t.name in register.list_fields] or fields[:4]
+
+
+def public_values(register, record):
+    """(field, text shown, stored value) of each public field of a record."""
+    return [(t, t.display(record.data.get(t.name)), record.data.get(t.name)) for t in public_fields(register)]
+
+
 def _public_register(code):
     return get_object_or_404(Register, code=code, is_public=True)
 
@@ -39,8 +50,7 @@ def record_list(request, code):
     text = request.GET.get("q", "").strip()
     if text:
         queryset = services.full_text(queryset, text)
-    fields = public_fields(register)
-    columns = [t for t in fields if t.name in register.list_fields] or fields[:4]
+    columns = list_columns(register)
     page = Paginator(queryset.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(r, [t.display(r.data.get(t.name)) for t in columns]) for r in page]
     return render(request, "registers/public_list.html", {"register": register, "columns": columns, "rows": rows,
@@ -53,7 +63,7 @@ def record_detail(request, code, record_uuid):
         record = public_records(register).get(uuid=record_uuid)
     except Record.DoesNotExist:
         raise Http404 from None
-    values = [(t, t.display(record.data.get(t.name)), record.data.get(t.name)) for t in public_fields(register)]
+    values = public_values(register, record)
     return render(request, "registers/public_detail.html", {"register": register, "record": record,
                                                             "values": values})
 

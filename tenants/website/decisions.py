@@ -1,7 +1,7 @@
 """Council decisions as the public register holds them: only published records and public
 fields (tenants.registers.public decides what is public; this module only reads through it)."""
 from tenants.registers import services
-from tenants.registers.public import public_fields, public_records
+from tenants.registers.public import list_columns, public_records, public_values
 
 LIST_FIELDS = ("number", "date", "title", "status")
 
@@ -17,15 +17,10 @@ def search(register, text):
     return queryset.order_by(*order)
 
 
-def columns(register):
-    fields = public_fields(register)
-    return [t for t in fields if t.name in register.list_fields] or fields[:4]
-
-
 def rows(register, page):
     if register is None:
         return []
-    shown = columns(register)
+    shown = list_columns(register)
     # The title links to the decision's page (the first column when the list has no title).
     linked = "title" if any(t.name == "title" for t in shown) else shown[0].name if shown else None
     return [{"record": r, "cells": [(t, t.display(r.data.get(t.name)), t.name == linked) for t in shown]}
@@ -36,7 +31,3 @@ def get(register, record_uuid):
     if register is None:
         return None
     return public_records(register).filter(uuid=record_uuid).first()
-
-
-def values(register, record):
-    return [(t, t.display(record.data.get(t.name)), record.data.get(t.name)) for t in public_fields(register)]

@@ -138,6 +138,8 @@ class DecisionsPage(RoutablePageMixin, SitePage):
 
     @re_path(r"^(?P<record_uuid>[0-9a-f-]{36})/$")
     def decision_detail(self, request, record_uuid):
+        from tenants.registers.public import public_values
+
         from . import decisions
 
         register = self.register()
@@ -145,7 +147,7 @@ class DecisionsPage(RoutablePageMixin, SitePage):
         if record is None:
             raise Http404
         return self.render(request, template="website/decision_page.html", context_overrides={
-            "register": register, "record": record, "values": decisions.values(register, record),
+            "register": register, "record": record, "values": public_values(register, record),
             "title": register.record_title(record.data),
         })
 

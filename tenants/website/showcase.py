@@ -2,7 +2,6 @@
 for most, and a few key figures. The figures are aggregates over whole registers, so they are
 cached for a few minutes (the cache key carries the municipality, see hamaynk.tenancy.cache)."""
 from django.core.cache import cache
-from django.utils import translation
 
 from tenants.catalogue.models import Service
 
@@ -25,7 +24,7 @@ def home(page):
 
 
 def key_figures():
-    key = f"website:figures:{translation.get_language()}"
+    key = "website:figures"
     figures = cache.get(key)
     if figures is None:
         services = statistics.services()
