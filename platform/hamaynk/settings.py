@@ -99,6 +99,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "hamaynk.tenancy.middleware.MunicipalityRoutingMiddleware",
+    "hamaynk.inputs.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +111,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Request input (hamaynk.inputs): what every request may hold, checked before any view runs.
+# The whole request, files included: above the largest upload (a 50 MB register import).
+INPUT_MAX_REQUEST_BYTES = env.int("INPUT_MAX_REQUEST_BYTES", default=60 * 1024 * 1024)
+INPUT_MAX_JSON_DEPTH = env.int("INPUT_MAX_JSON_DEPTH", default=32)
+# Query parameters that are whole numbers on every page and API that reads them, with their range.
+INPUT_INTEGER_PARAMETERS = {
+    "page": (-2**63, 2**63 - 1),
+    "firstResult": (-2**63, 2**63 - 1),
+    "maxResult": (-2**63, 2**63 - 1),
+    "offset": (-2**63, 2**63 - 1),
+    "limit": (-2**63, 2**63 - 1),
+    "year": (1, 9999),
+}
+# A cell of an uploaded CSV file (hamaynk.csvinput); longer ones are reported by row and column.
+CSV_MAX_CELL_CHARS = env.int("CSV_MAX_CELL_CHARS", default=100_000)
+# Form fields and JSON bodies kept in memory (Django's setting): 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 TEMPLATES = [
     {

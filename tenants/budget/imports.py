@@ -5,13 +5,13 @@ always exactly what the last file said about it.
     year,category,planned,executed
     2025,01,"152 400 000","148 950 000"
 """
-import csv
-import io
 import re
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from hamaynk import csvinput
 
 from .models import Category, Import, Line
 
@@ -52,9 +52,10 @@ def _code_key(code):
 def parse(text):
     """{(year, category): (planned, executed)} from the file's text, or ImportInvalid listing
     every problem of every row."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = csvinput.read_rows(text, delimiter=csvinput.sniff_delimiter(text, ",;"))
+    except csvinput.CsvInvalid as exc:
+        raise ImportInvalid(exc.problems) from None
     columns, problems = _columns(rows[0]) if rows else ({}, [])
     if problems:
         raise ImportInvalid(problems)

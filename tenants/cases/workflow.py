@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamaynk import inputs
 from hamaynk.errors import FieldErrors
 from tenants.registers.fields import FieldError
 from tenants.workcalendar.calendar import WorkingCalendar
@@ -73,6 +74,10 @@ def submit(service, raw, *, applicant, channel, user=None, now=None):
         errors["applicant_name"] = [_("Enter the applicant's name.")]
     if channel == Case.Channel.ONLINE and not service.online:
         errors["__all__"] = [_("This service cannot be applied for online.")]
+    for code, messages in inputs.length_errors(Case, applicant_name=applicant.get("name"),
+                                               applicant_email=applicant.get("email"),
+                                               applicant_phone=applicant.get("phone")).items():
+        errors.setdefault(code, messages)
     if errors:
         raise CaseInvalid(errors)
     now = now or timezone.now()

@@ -4,14 +4,14 @@ The header names fields by code or by their name in any of the three languages. 
 written in batches with COPY, inside one transaction, together with their
 unique values and history, so the import is all or nothing.
 """
-import csv
-import io
 import json
 import uuid
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from hamaynk import csvinput
 
 from .fields import FieldError
 from .models import RecordChange, UniqueValue
@@ -28,20 +28,15 @@ class ImportInvalid(Exception):
 
 
 def read_csv(upload):
-    """Text rows of an uploaded CSV (UTF-8, with or without BOM; comma or semicolon)."""
+    """Text rows of an uploaded CSV (UTF-8, with or without BOM; comma, semicolon or tab; any
+    line ends), read by the platform's one CSV reader."""
     raw = upload.read(MAX_BYTES + 1) if hasattr(upload, "read") else upload
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_BYTES:
-            raise ImportInvalid(ImportReport(errors=[(0, "", _("The file is larger than 50 MB."))]))
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportInvalid(ImportReport(errors=[(0, "", _("The file is not UTF-8 text."))])) from None
+    if isinstance(raw, bytes) and len(raw) > MAX_BYTES:
+        raise ImportInvalid(ImportReport(errors=[(0, "", _("The file is larger than 50 MB."))]))
     try:
-        dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(raw), dialect))
+        return csvinput.read_rows(raw)
+    except csvinput.CsvInvalid as exc:
+        raise ImportInvalid(ImportReport(errors=exc.problems)) from None
 
 
 def map_header(register, header):

@@ -4,10 +4,11 @@ says what it does."""
 import functools
 import json
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+
+from hamaynk import inputs
 
 from .. import apikeys
 from ..models import Record
@@ -86,13 +87,11 @@ def _mediator_client(request):
 
 
 def json_body(request):
-    """The request's JSON object, or 400."""
+    """The request's JSON object (parsed by the shared input rules), or 400."""
     try:
-        body = json.loads(request.body.decode("utf-8") or "null")
-    except RequestDataTooBig:
-        raise ApiError(413, _("The body is too large.")) from None
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, _("The body is not valid JSON.")) from None
+        body = inputs.request_json(request)
+    except inputs.BadInput as exc:
+        raise ApiError(exc.status, exc.message) from None
     if not isinstance(body, dict):
         raise ApiError(400, _("The body must be a JSON object."))
     return body
