@@ -38,6 +38,10 @@ class Module:
     permissions: tuple = ()
     # statistics() -> {key: number}, read inside the municipality's schema by a background job.
     statistics: Callable | None = None
+    # reads_personal_data(role) -> bool: whether the role's permissions in this module let its
+    # holders read personal data (identifiers, names, addresses of citizens); such staff sign in
+    # with a second factor. Asked of the role's live permissions, so nothing keeps a list.
+    reads_personal_data: Callable | None = None
     staff_menu: tuple = field(default=())  # ((label, url name), ...)
     app_label: str = ""
 

@@ -54,12 +54,20 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    # Two-factor sign-in: devices live beside the users they belong to, so the ministry's in
+    # the public schema and each municipality's staff's in its own schema.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenants.accounts",
     "tenants.profile",
     "tenants.workcalendar",
@@ -107,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hamaynk.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -175,6 +185,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "hamaynk/locked_out.html"
 AXES_VERBOSE = False
+# Two-factor sign-in (django-otp: TOTP apps and single-use backup codes). Required for the
+# ministry console and for municipal staff whose roles read personal data (see
+# hamaynk.twofactor.policy). Wrong codes are throttled per device by django-otp (1, 2, 4, 8 …
+# seconds) and count as failed sign-ins for the lockout above.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+TWO_FACTOR_BACKUP_CODES = 10
+
+
+def OTP_TOTP_ISSUER(device):  # noqa: N802 - django-otp calls the setting for the app's label
+    from hamaynk.twofactor.devices import issuer
+
+    return issuer(device)
+
+
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 PASSWORD_RESET_TIMEOUT = env.int("SET_PASSWORD_LINK_TIMEOUT", default=3 * 24 * 3600)
 
 # Languages: Armenian first.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/logout/", staff.LogoutView.as_view(), name="logout"),
     path("staff/set-password/<uidb64>/<token>/", staff.SetPasswordView.as_view(), name="set_password"),
     path("staff/set-password/done/", staff.SetPasswordDoneView.as_view(), name="set_password_done"),
+    path("staff/two-factor/", include("hamaynk.twofactor.urls")),
     path("api/dr/", include("tenants.registers.api.urls")),
     path("api/registration/", include("tenants.cases.api.urls")),
 ]

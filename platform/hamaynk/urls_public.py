@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:list", permanent=False)),
+    path("console/two-factor/", include("hamaynk.twofactor.urls")),
     path("console/", include("hamaynk.console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

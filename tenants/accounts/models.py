@@ -17,6 +17,9 @@ class Role(TranslatedNameMixin, models.Model):
     description_ru = models.TextField(blank=True)
     # The role given to the first administrator; it may manage staff and roles.
     is_administrator = models.BooleanField(default=False)
+    # Holders sign in with a second factor even when the role reads no personal data (the
+    # template's `two_factor: true`); administrators and personal-data readers always do.
+    two_factor = models.BooleanField(_("two-factor sign-in"), default=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

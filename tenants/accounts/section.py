@@ -20,6 +20,7 @@ SCHEMA = {
                     "name": TRANSLATED_TEXT,
                     "description": TRANSLATED_TEXT,
                     "administrator": {"type": "boolean"},
+                    "two_factor": {"type": "boolean"},
                     "permissions": {
                         "type": "array",
                         "items": {"type": "string", "pattern": r"^(\*|[a-z_]+\.[a-z_]+)$"},
@@ -65,6 +66,7 @@ def load(data, context):
                 "group": group,
                 "position": position,
                 "is_administrator": spec.get("administrator", False),
+                "two_factor": spec.get("two_factor", False),
                 **translated(spec["name"]),
                 **translated(spec.get("description", {"hy": "", "en": "", "ru": ""}), "description"),
             },

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamaynk.modules import Module
 
-from . import section, stats
+from . import personal_data, section, stats
 
 MODULE = Module(
     code="registers",
@@ -17,5 +17,6 @@ MODULE = Module(
     public_urls="tenants.registers.urls_public",
     permissions=("registers.view_personaldataaccess", "registers.add_apikey", "registers.view_apikey"),
     statistics=stats.collect,
+    reads_personal_data=personal_data.reads_personal_data,
     staff_menu=((_("Registers"), "registers:index"),),
 )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import users, views
 
 app_name = "console"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("m/<uuid:uuid>/retry/", views.retry, name="retry"),
     path("m/<uuid:uuid>/status/", views.change_status, name="status"),
     path("m/<uuid:uuid>/domains/", views.add_domain, name="add_domain"),
+    path("users/", users.user_list, name="users"),
+    path("users/<int:pk>/two-factor/reset/", users.reset_two_factor, name="reset_two_factor"),
 ]
