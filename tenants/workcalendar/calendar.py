@@ -1,32 +1,75 @@
-"""Working-day arithmetic on the municipality's calendar (statutory deadlines use it)."""
+"""Working-day arithmetic on the municipality's calendar (statutory deadlines use it).
+
+The calendar is the national one (national.py, computed once per year and process) with the
+municipality's own days laid over it: a dated day of its own wins over a day it repeats every
+year, which wins over the national calendar. `WorkingCalendar.load()` reads the municipality's
+settings and days in two small queries; the days of a year are combined the first time a date of
+that year is asked about, so a loop over a long range costs one combination per year."""
 import datetime
-from dataclasses import dataclass
 
 from .models import CalendarSettings, Holiday
+from .national import days_of_year
+
+DEFAULT_WEEKEND = (6, 7)
 
 
-@dataclass(frozen=True)
+def year_days(year, country, own):
+    """{date: (kind, names, source)} of one year: national days with the municipality's own
+    (`own`: Holiday rows) over them; source is "national" or "municipal"."""
+    days = {date: (kind, names, "national") for date, (kind, names) in days_of_year(country, year).items()} \
+        if country else {}
+    repeated = [h for h in own if h.every_year and h.date.year <= year]
+    dated = [h for h in own if h.date.year == year and not h.every_year]
+    for holiday in repeated + dated:
+        try:
+            date = holiday.date.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            continue
+        days[date] = (holiday.kind, holiday.names, "municipal")
+    return days
+
+
 class WorkingCalendar:
-    weekend: frozenset
-    non_working: frozenset
-    extra_working: frozenset
+    def __init__(self, weekend=DEFAULT_WEEKEND, non_working=(), extra_working=(), *, country=None, own=()):
+        """`non_working` and `extra_working` fix single dates (tests, callers with a calendar of
+        their own); with `country` and `own` the national and municipal days are added per year."""
+        self.weekend = frozenset(weekend)
+        self.non_working = set(non_working)
+        self.extra_working = set(extra_working)
+        self.country = country
+        self.own = tuple(own)
+        self._years = set()
 
     @classmethod
     def load(cls, start=None, end=None):
-        """The calendar of the current municipality, for dates between start and end."""
+        """The calendar of the current municipality; `start` and `end` only say which years to
+        prepare at once (any other year is prepared when first asked about)."""
         settings_row = CalendarSettings.objects.first()
-        weekend = frozenset(settings_row.weekend if settings_row else (6, 7))
-        holidays = Holiday.objects.all()
-        if start:
-            holidays = holidays.filter(date__gte=start)
-        if end:
-            holidays = holidays.filter(date__lte=end)
-        non_working, extra = set(), set()
-        for date, kind in holidays.values_list("date", "kind"):
-            (extra if kind == Holiday.Kind.WORKING_DAY else non_working).add(date)
-        return cls(weekend, frozenset(non_working), frozenset(extra))
+        weekend = settings_row.weekend if settings_row else DEFAULT_WEEKEND
+        country = settings_row.country if settings_row else "AM"
+        calendar = cls(weekend, country=country, own=Holiday.objects.all())
+        if start and end:
+            for year in range(start.year, end.year + 1):
+                calendar._prepare(year)
+        return calendar
+
+    def _prepare(self, year):
+        if year in self._years:
+            return
+        self._years.add(year)
+        if self.country is None and not self.own:
+            return
+        for date, (kind, _names, _source) in year_days(year, self.country, self.own).items():
+            if kind == Holiday.Kind.WORKING_DAY:
+                self.extra_working.add(date)
+                self.non_working.discard(date)
+            else:
+                self.non_working.add(date)
+                self.extra_working.discard(date)
 
     def is_working_day(self, day):
+        if day.year not in self._years:
+            self._prepare(day.year)
         if day in self.extra_working:
             return True
         return day.isoweekday() not in self.weekend and day not in self.non_working

@@ -1,22 +1,24 @@
-"""The `workcalendar` section: weekend days, holidays that recur every year, and dated
-exceptions for particular years (moved holidays, extra non-working or working days)."""
+"""The `workcalendar` section: the country whose national holidays apply (they come from the
+`holidays` package, year after year, so the template lists none of them), the weekend, and the
+days every municipality of the template adds or changes on top of the national calendar: days
+repeated every year (`annual`) and days of one year (`dated`)."""
 import datetime
 
 from tenants.i18n_schema import TRANSLATED_TEXT, translated
 
+from . import national
 from .models import CalendarSettings, Holiday
 
 KIND = {"enum": [k.value for k in Holiday.Kind]}
+# The year an annual day is stored under: it repeats from then on (see Holiday.every_year).
+ANNUAL_SINCE = 2000
 
 SCHEMA = {
     "type": "object",
     "properties": {
+        "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
         "weekend": {"type": "array", "uniqueItems": True,
                     "items": {"type": "integer", "minimum": 1, "maximum": 7}},
-        "years": {
-            "type": "array", "minItems": 1, "uniqueItems": True,
-            "items": {"type": "integer", "minimum": 2000, "maximum": 2100},
-        },
         "annual": {
             "type": "array",
             "items": {
@@ -45,46 +47,51 @@ SCHEMA = {
             },
         },
     },
-    "required": ["weekend", "years", "annual"],
+    "required": ["country", "weekend"],
     "additionalProperties": False,
 }
 
 
 def check(data, template):
     problems = []
-    for index, entry in enumerate(data.get("annual", [])):
-        try:
-            datetime.date(2024, entry["month"], entry["day"])  # a leap year admits 29 February
-        except ValueError:
-            problems.append((f"annual[{index}]", f"{entry['day']}.{entry['month']:02d} is not a date"))
-    for index, entry in enumerate(data.get("dated", [])):
-        try:
-            datetime.date.fromisoformat(str(entry["date"]))
-        except ValueError:
-            problems.append((f"dated[{index}].date", f"{entry['date']!r} is not a date (YYYY-MM-DD)"))
+    if not national.supports(data.get("country", "")):
+        problems.append(("country", f"no national holiday calendar for {data.get('country')!r}"))
+    seen = set()
+    for path, date, _every_year, _kind, _name in _entries(data, problems):
+        if date in seen:
+            problems.append((path, f"{date.isoformat()} is listed twice"))
+        seen.add(date)
     return problems
 
 
-def holidays(data):
-    """Every dated holiday the section describes, dated entries overriding annual ones."""
-    days = {}
-    for year in data["years"]:
-        for entry in data["annual"]:
-            try:
-                date = datetime.date(year, entry["month"], entry["day"])
-            except ValueError:  # 29 February in a common year
-                continue
-            days[date] = (entry.get("kind", Holiday.Kind.HOLIDAY), entry["name"])
-    for entry in data.get("dated", []):
-        date = datetime.date.fromisoformat(str(entry["date"]))
-        days[date] = (entry.get("kind", Holiday.Kind.HOLIDAY), entry["name"])
-    return days
+def _entries(data, problems=None):
+    """(path, date, every_year, kind, name) of the section's own days; an annual day is dated
+    in ANNUAL_SINCE and repeats from then on."""
+    entries = []
+    for index, entry in enumerate(data.get("annual", [])):
+        try:  # a leap year admits 29 February
+            date = datetime.date(ANNUAL_SINCE, entry["month"], entry["day"])
+        except ValueError:
+            if problems is not None:
+                problems.append((f"annual[{index}]", f"{entry['day']}.{entry['month']:02d} is not a date"))
+            continue
+        entries.append((f"annual[{index}]", date, True, entry.get("kind", Holiday.Kind.HOLIDAY), entry["name"]))
+    for index, entry in enumerate(data.get("dated", [])):
+        try:
+            date = datetime.date.fromisoformat(str(entry["date"]))
+        except ValueError:
+            if problems is not None:
+                problems.append((f"dated[{index}].date", f"{entry['date']!r} is not a date (YYYY-MM-DD)"))
+            continue
+        entries.append((f"dated[{index}]", date, False, entry.get("kind", Holiday.Kind.HOLIDAY), entry["name"]))
+    return entries
 
 
 def load(data, context):
-    CalendarSettings.objects.update_or_create(singleton=True, defaults={"weekend": data["weekend"]})
-    Holiday.objects.all().delete()
-    Holiday.objects.bulk_create([
-        Holiday(date=date, kind=kind, **translated(name))
-        for date, (kind, name) in sorted(holidays(data).items())
-    ])
+    """The settings and the template's own days. Days the municipality added itself on other
+    dates are kept, so loading the section again (a retried step) changes nothing."""
+    CalendarSettings.objects.update_or_create(singleton=True, defaults={
+        "weekend": data["weekend"], "country": data["country"]})
+    for _path, date, every_year, kind, name in _entries(data):
+        Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "every_year": every_year,
+                                                              **translated(name)})
