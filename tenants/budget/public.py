@@ -1,9 +1,8 @@
 """Open data: the budget as CSV and JSON at stable URLs, for anyone and any site (CORS open)."""
-import csv
-import io
-
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
+
+from hamaynk import csvexport
 
 from . import services
 from .imports import FIRST_YEAR, LAST_YEAR
@@ -22,11 +21,7 @@ def open_data(request, fmt):
                                  "years": sorted({line["year"] for line in lines}), "lines": lines},
                                 json_dumps_params={"ensure_ascii": False})
     else:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=services.ROW_KEYS)
-        writer.writeheader()
-        writer.writerows(lines)
-        # The byte-order mark lets spreadsheets open the file as UTF-8; the import accepts it back.
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        # Amounts are integers and stay numbers; category names are text, made inert.
+        response = csvexport.response(services.ROW_KEYS, ([line[key] for key in services.ROW_KEYS] for line in lines))
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,18 +1,16 @@
 """The key-figures page of the staff area and the same figures as CSV: per month of a year,
 per service and for all services. The chart is SVG drawn on the server, so the page needs no
 JavaScript and prints as it shows."""
-import csv
 import datetime
-import io
 import math
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamaynk import csvexport
 from tenants.catalogue.models import Service
 
 from . import kpis, workflow
@@ -106,20 +104,16 @@ def chart(months, year):
 def kpi_csv(request):
     _require_role(request)
     year, service = _selection(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Month"), _("Service code"), _("Service"), _("Applications"), _("Closed"),
-                     _("Median (working days)"), _("90th percentile (working days)"), _("Overdue share"),
-                     _("Online share")])
-    for figures, row_service in _figures(year, service):
-        writer.writerow([figures.period.strftime("%Y-%m"), row_service.code if row_service else "",
-                         row_service.name if row_service else _("All services"), figures.applications,
-                         figures.closed, *(_number(v) for v in (figures.median_days, figures.p90_days,
-                                                                figures.overdue_share, figures.online_share))])
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    header = [_("Month"), _("Service code"), _("Service"), _("Applications"), _("Closed"),
+              _("Median (working days)"), _("90th percentile (working days)"), _("Overdue share"),
+              _("Online share")]
+    rows = ([figures.period.strftime("%Y-%m"), row_service.code if row_service else "",
+             row_service.name if row_service else _("All services"), figures.applications,
+             figures.closed, *(_number(v) for v in (figures.median_days, figures.p90_days,
+                                                    figures.overdue_share, figures.online_share))]
+            for figures, row_service in _figures(year, service))
     name = f"kpis-{year}-{service.code}" if service else f"kpis-{year}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csvexport.response(header, rows, filename=f"{name}.csv")
 
 
 def _number(value):

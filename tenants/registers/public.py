@@ -4,12 +4,12 @@ register's `public_when` field marks, never a personal identifier."""
 import json
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from . import services
 from .models import Record, Register
-from .views import _csv_rows
+from .views import csv_response
 
 PAGE_SIZE = 30
 
@@ -100,7 +100,7 @@ def open_data(request, code, fmt):
                                             "fields": [t.name for t in fields], "records": records},
                                            ensure_ascii=False), content_type="application/json; charset=utf-8")
     else:
-        response = StreamingHttpResponse(_csv_rows(fields, queryset), content_type="text/csv; charset=utf-8")
+        response = csv_response(fields, queryset)
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

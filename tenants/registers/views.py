@@ -1,16 +1,18 @@
 """The registers' staff area: lists with search and filters, records with their history,
 create and edit with conflict detection, CSV import with preview, exports, the access log."""
-import csv
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+
+from hamaynk import csvexport
+
+from hamaynk.permissions import SIGNED_IN, Requirement, requires
 
 from . import files, imports, services
 from .fields import FieldError
@@ -21,6 +23,14 @@ PAGE_SIZE = 50
 FILTERABLE = ("choice", "boolean")  # a select box of values
 TEXT_FILTERABLE = ("text", "personal_id")  # a "contains" box, for the fields shown in the list
 EXACT_FILTERABLE = ("date", "integer")  # an exact value box
+
+
+def register_action(action):
+    """The requirement of a per-register page: the role's permission for that register."""
+    def check(request, kwargs):
+        return services.allowed(request.user, get_object_or_404(Register, code=kwargs["code"]), action)
+
+    return Requirement.custom(f"registers:{action}", check)
 
 
 def _register(request, code, action):
@@ -37,7 +47,7 @@ def _record(register, record_uuid):
         raise Http404 from None
 
 
-@login_required
+@requires(SIGNED_IN)  # lists only the registers the person may open
 def index(request):
     registers = services.visible_registers(request.user)
     counts = services.record_counts([r.pk for r in registers])
@@ -71,7 +81,7 @@ def filtered(register, params):
     return queryset
 
 
-@login_required
+@requires(register_action("view"))
 def record_list(request, code):
     register = _register(request, code, "view")
     queryset = filtered(register, request.GET).only("uuid", "data", "updated_at", "register_id")
@@ -91,7 +101,7 @@ def record_list(request, code):
     })
 
 
-@login_required
+@requires(register_action("view"))
 def record_detail(request, code, record_uuid):
     register = _register(request, code, "view")
     record = _record(register, record_uuid)
@@ -125,7 +135,7 @@ def _history(register, record):
     return entries
 
 
-@login_required
+@requires(register_action("view"))
 def record_file(request, code, record_uuid, field):
     register = _register(request, code, "view")
     record = _record(register, record_uuid)
@@ -151,7 +161,7 @@ def _file_values(register, request, errors):
     return values
 
 
-@login_required
+@requires(register_action("edit"))
 def record_create(request, code):
     register = _register(request, code, "edit")
     form = RecordForm(register, request.POST or None, request.FILES or None)
@@ -171,7 +181,7 @@ def record_create(request, code):
     return render(request, "registers/form.html", {"register": register, "form": form})
 
 
-@login_required
+@requires(register_action("edit"))
 def record_edit(request, code, record_uuid):
     register = _register(request, code, "edit")
     record = _record(register, record_uuid)
@@ -207,7 +217,7 @@ def record_edit(request, code, record_uuid):
     return render(request, "registers/form.html", {"register": register, "form": form, "record": record})
 
 
-@login_required
+@requires(register_action("import"))
 def record_import(request, code):
     """Upload → preview with every problem (row, field, reason) → confirm. Nothing is written
     until the whole file is clean and confirmed."""
@@ -247,7 +257,7 @@ def record_import(request, code):
     return render(request, "registers/import.html", context)
 
 
-@login_required
+@requires(register_action("export"))
 def record_export(request, code, fmt):
     if fmt not in ("csv", "json"):
         raise Http404
@@ -262,26 +272,22 @@ def record_export(request, code, fmt):
                                             "records": data}, ensure_ascii=False),
                                 content_type="application/json; charset=utf-8")
     else:
-        response = StreamingHttpResponse(_csv_rows(types, queryset), content_type="text/csv; charset=utf-8")
+        response = csv_response(types, queryset)
     response["Content-Disposition"] = f'attachment; filename="{register.code}.{fmt}"'
     return response
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def csv_response(types, queryset):
+    """The records as a streamed CSV file: the id, then one column per field, as the import
+    reads them back."""
+    rows = ([str(record.uuid)] + [t.to_text(record.data.get(t.name)) for t in types]
+            for record in queryset.iterator(chunk_size=2000))
+    return csvexport.response(["id"] + [t.name for t in types], rows, stream=True)
 
 
-def _csv_rows(types, queryset):
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(["id"] + [t.name for t in types])
-    for record in queryset.iterator(chunk_size=2000):
-        yield writer.writerow([str(record.uuid)] + [t.to_text(record.data.get(t.name)) for t in types])
-
-
-@permission_required("registers.view_personaldataaccess", raise_exception=True)
+@requires("registers.view_personaldataaccess")
 def access_log(request):
-    entries = PersonalDataAccess.objects.select_related("user").order_by("-at", "-id")
+    entries = PersonalDataAccess.objects.select_related("user", "record").order_by("-at", "-id")
     person = request.GET.get("person", "").strip().upper()
     if person:
         entries = entries.filter(person_ids__contains=[person])

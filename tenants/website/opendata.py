@@ -3,13 +3,12 @@
 Decisions come from the public register (its own open-data export), the budget from the budget
 module; population and service figures are aggregated here. Every dataset is public by nature:
 counts and amounts, never a person."""
-import csv
-import io
 import json
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from hamaynk import csvexport
 from tenants.registers.public import open_data as register_open_data
 
 from . import statistics
@@ -64,11 +63,7 @@ def respond(code, fields, rows, fmt, meta=None):
         body = json.dumps({"dataset": code, **(meta or {}), "fields": fields, "records": rows}, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
     else:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'inline; filename="{code}.csv"'
+        response = csvexport.response(fields, ([row.get(field) for field in fields] for row in rows),
+                                      filename=f"{code}.csv", disposition="inline", bom=False)
     response["Access-Control-Allow-Origin"] = "*"
     return response
