@@ -193,7 +193,7 @@ def test_invalid_applications_are_400s_with_messages_per_field(town, api):
                                                                                       "shoe_size": 44}},
                                applicant={"email": "not an email"}))
     assert bad.status_code == 400 and bad.json()["detail"]
-    assert set(bad.json()["errors"]) == {"applicantId", "psn", "__all__", "applicant.email"}
+    assert set(bad.json()["errors"]) == {"applicantId", "applicationName", "psn", "__all__", "applicant.email"}
     nameless = api.post("/services/residence_certificate/applications", application(applicationName=" "))
     assert nameless.status_code == 400 and list(nameless.json()["errors"]) == ["applicationName"]
     other_form = api.post("/services/residence_certificate/applications",

@@ -7,16 +7,18 @@ municipality.
 What the spec carries and a case has no column for (applicantId, the client's `created`, the
 Information Mediator client that submitted it) is kept in the case's data under REGISTRATION, a
 key no form field can have (field codes start with a letter)."""
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import translation
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from hamaynk.inputs import parse_datetime
 from tenants.registers.api.http import ApiError, json_body, json_response
 
 from .. import workflow
@@ -46,6 +48,12 @@ def registration(case):
     return case.data.get(REGISTRATION, {})
 
 
+def applicant_id(case):
+    """The calling system's id of the applicant; "" for an application registered at the window,
+    which has none (the spec types it as a string, so it is never null)."""
+    return registration(case).get("applicantId") or ""
+
+
 def form_data(case):
     return {code: value for code, value in case.data.items() if code != REGISTRATION}
 
@@ -58,14 +66,16 @@ def details(case):
 
 
 def application_file(request, case):
-    """applicationFileResponse. Cases registered at the window have no applicantId (null)."""
+    """applicationFileResponse. The spec requires applicantId beside serviceId at the top as well
+    as in applicationData; cases registered at the window have none ("")."""
     meta = registration(case)
     registered = timestamp(case.submitted_at)
     return {
         "fileId": case.tracking_code, "registered": registered, "serviceId": case.service.code,
         "serviceName": case.service.name, "status": status(case), "ended": not case.is_open,
+        "applicantId": applicant_id(case),
         "applicationData": {
-            "applicationName": case.applicant_name, "applicantId": meta.get("applicantId"),
+            "applicationName": case.applicant_name, "applicantId": applicant_id(case),
             "created": meta.get("created") or registered,
             "formData": {"eFormId": case.service.code, "data": form_data(case)},
             "documentUrls": documents.case_documents(request, case),
@@ -81,7 +91,7 @@ def list_item(request, case):
     meta = registration(case)
     item = {"fileId": case.tracking_code, "mainTaskId": case.tracking_code,
             "taskTitle": f"{case.reg_number} {case.service.name}", "status": status(case),
-            "applicantId": meta.get("applicantId"), "created": meta.get("created") or timestamp(case.submitted_at),
+            "applicantId": applicant_id(case), "created": meta.get("created") or timestamp(case.submitted_at),
             "registered": timestamp(case.submitted_at), "serviceName": case.service.name,
             "serviceId": case.service.code, "eformId": case.service.code,
             "documentUrls": documents.case_documents(request, case), "additionalMeta": details(case)}
@@ -91,16 +101,20 @@ def list_item(request, case):
     return item
 
 
-def _submission(body, service):
-    """applicationFileSubmit checked, with every message at once (400): {applicant_id, created,
-    data (as given), cleaned (as stored), documents (stored files), applicant (contacts)}."""
+def _submission(body, service, case=None):
+    """applicationFileSubmit checked, with every problem reported at once (400): {applicant_id,
+    name, created, data (as given), cleaned (as stored), documents (stored files), applicant
+    (contacts)}. With `case`, a correction of that application: its applicant's id is required."""
     errors = {}
     applicant_id = body.get("applicantId")
     if not isinstance(applicant_id, str) or not applicant_id.strip():
         errors["applicantId"] = [_("This field is required.")]
-    created = body.get("created")
-    if created is not None and (not isinstance(created, str) or parse_datetime(created) is None):
-        errors["created"] = [_("Give a date and time, as 2026-03-01T10:00:00Z.")]
+    elif case is not None and applicant_id.strip() != registration(case).get("applicantId"):
+        errors["applicantId"] = [_("This is not the applicant of this application.")]
+    name = body.get("applicationName")
+    if case is None and (not isinstance(name, str) or not name.strip()):
+        errors["applicationName"] = [_("Enter the applicant's name.")]
+    created = _created(body.get("created"), errors)
     form = body.get("formData") or {}
     data = form.get("data", {}) if isinstance(form, dict) else None
     if not isinstance(data, dict):
@@ -108,17 +122,39 @@ def _submission(body, service):
         data = {}
     elif form.get("eFormId") not in (None, service.code):
         errors["formData"] = [_("This service's form is “%(id)s”.") % {"id": service.code}]
+    problems = []
+    if case is None and not service.online:
+        problems.append(_("This service cannot be applied for online."))
     unknown = sorted(set(data) - set(service.form_fields))
     if unknown:
-        errors["__all__"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}]
+        problems.append(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+    if problems:
+        errors["__all__"] = problems
     applicant = _applicant(body.get("applicant"), errors)
     cleaned, form_errors = workflow.clean_form(service, data)
     errors.update(form_errors)
-    stored = documents.stored_values(body.get("documentUrls"))
+    stored = documents.stored_values(body.get("documentUrls"), errors)
     if errors:
         raise invalid(errors)
-    return {"applicant_id": applicant_id.strip(), "created": created, "data": data, "cleaned": cleaned,
-            "documents": stored, "applicant": applicant}
+    return {"applicant_id": applicant_id.strip(), "name": name.strip() if isinstance(name, str) else "", "created": created, "data": data,
+            "cleaned": cleaned, "documents": stored, "applicant": applicant}
+
+
+def _created(given, errors):
+    """The client's `created` as an ISO timestamp in UTC (a time without an offset is Yerevan's),
+    or None when not given."""
+    if given is None:
+        return None
+    try:
+        moment = parse_datetime(given) if isinstance(given, str) else None
+    except ValueError:  # well-formed but impossible, such as an offset of +99:00
+        moment = None
+    if moment is None:
+        errors["created"] = [_("Give a date and time, as 2026-03-01T10:00:00Z.")]
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return timestamp(moment.astimezone(datetime.timezone.utc))
 
 
 def _applicant(given, errors):
@@ -142,10 +178,9 @@ def submit(request, service_id):
     service = service_or_404(service_id)
     body = json_body(request)
     given = _submission(body, service)
-    name = body.get("applicationName")
     with transaction.atomic():
         case = workflow.submit(service, given["data"], channel=Case.Channel.ONLINE,
-                               applicant={"name": name if isinstance(name, str) else "", **given["applicant"]})
+                               applicant={"name": given["name"], **given["applicant"]})
         case.data[REGISTRATION] = {"applicantId": given["applicant_id"], "created": given["created"],
                                    "client": request.actor}
         case.save(update_fields=["data"])
@@ -188,9 +223,7 @@ def _update(request, file_id):
     history notes the change, not shown to the public; the case waits until its task is
     completed."""
     case = case_or_404(file_id)
-    given = _submission(json_body(request), case.service)
-    if given["applicant_id"] != registration(case).get("applicantId"):
-        raise invalid({"applicantId": [_("This is not the applicant of this application.")]})
+    given = _submission(json_body(request), case.service, case)
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("service").get(pk=case.pk)
         if not case.paused_since:

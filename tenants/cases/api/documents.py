@@ -43,18 +43,20 @@ def stored_value(url):
         return None
 
 
-def stored_values(urls):
-    """The stored files of an application's documentUrls, or a 400 naming the unknown ones."""
+def stored_values(urls, errors):
+    """The stored files of an application's documentUrls; what is wrong with them is added to
+    `errors` (the caller reports every problem of the application at once)."""
     if urls is None:
         return []
     if not isinstance(urls, list):
-        raise ApiError(400, _("documentUrls must be a list of URLs."))
+        errors["documentUrls"] = [_("documentUrls must be a list of URLs.")]
+        return []
     values = [stored_value(url) for url in urls]
     unknown = [str(url) for url, value in zip(urls, values, strict=True) if value is None]
     if unknown:
-        raise ApiError(400, _("Unknown documents: upload them to /documents first."),
-                       errors={"documentUrls": unknown})
-    return values
+        errors["documentUrls"] = [_("Unknown document %(url)s: upload it to /documents first.") % {"url": url}
+                                  for url in unknown]
+    return [value for value in values if value is not None]
 
 
 def attach(case, values, kind, event):

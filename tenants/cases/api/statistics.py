@@ -21,6 +21,8 @@ from ..models import Case
 from .common import endpoint
 
 MAX_YEARS = 20  # the working-day calendar is built for the whole range
+# Dates a period can start or end on: a year later is still a date, and the holiday calendar knows them.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 
 
 def _date(request, name, default):
@@ -33,6 +35,9 @@ def _date(request, name, default):
         value = None
     if value is None:
         raise ApiError(400, _("%(name)s must be a date, as 2026-01-30.") % {"name": name})
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ApiError(400, _("%(name)s must be a date between %(first)s and %(last)s.")
+                       % {"name": name, "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
     return value
 
 

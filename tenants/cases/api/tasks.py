@@ -12,7 +12,7 @@ from tenants.registers.api.http import ApiError, json_body, json_response, not_f
 
 from .. import workflow
 from ..models import Case, CaseEvent
-from .applications import REGISTRATION, form_data, registration, status
+from .applications import REGISTRATION, applicant_id, form_data, status
 from .common import endpoint, ordered, page, timestamp
 
 APPLICANT = "applicant"
@@ -44,12 +44,18 @@ def _name(transition):
 
 
 def task_info(case, transition):
-    """userTaskResponse; the applicant is the assignee."""
-    return {"taskId": f"{case.tracking_code}.{transition['code']}", "mainTaskId": case.tracking_code,
-            "name": _name(transition), "assigneeId": registration(case).get("applicantId"), "roleId": APPLICANT,
-            "created": timestamp(case.entered), "description": case.reason, "serviceId": case.service.code,
-            "serviceName": case.service.name, "fileId": case.tracking_code, "eFormId": case.service.code,
-            "status": status(case)}
+    """userTaskResponse; the applicant is the assignee. An application registered at the window
+    has no applicantId, so its tasks have no assigneeId (left out: the spec types it as a string,
+    never null). A case whose history lacks the event that brought it to its state (data from
+    before history was kept) has been in it since it was submitted, for no reason given."""
+    info = {"taskId": f"{case.tracking_code}.{transition['code']}", "mainTaskId": case.tracking_code,
+            "name": _name(transition), "roleId": APPLICANT,
+            "created": timestamp(case.entered or case.submitted_at), "description": case.reason or "",
+            "serviceId": case.service.code, "serviceName": case.service.name, "fileId": case.tracking_code,
+            "eFormId": case.service.code, "status": status(case)}
+    if applicant_id(case):
+        info["assigneeId"] = applicant_id(case)
+    return info
 
 
 def _tasks(cases, steps):

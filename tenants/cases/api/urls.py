@@ -5,9 +5,10 @@ from django.urls import path, re_path
 
 from tenants.registers.api.urls import unknown
 
-from . import applications, catalogue, documents, statistics, tasks
+from . import applications, catalogue, documents, openapi, statistics, tasks
 
 urlpatterns = [
+    path("openapi.json", openapi.openapi, name="registration_api_openapi"),
     path("services", catalogue.service_list, name="registration_api_services"),
     path("services/<str:service_id>", catalogue.service_detail, name="registration_api_service"),
     path("services/<str:service_id>/eForms", catalogue.eform_list, name="registration_api_eforms"),

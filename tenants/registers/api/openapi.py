@@ -4,16 +4,14 @@ register gets its own paths, schemas and `query.<field>` parameters, so a client
 generator) sees the real fields."""
 from django.db import connection
 
+from hamaynk import openapi as oas
+
 from ..models import Register
 from .http import endpoint, json_response
 from .listing import MAX_PAGE_SIZE, PAGE_SIZE
 from .schemas import record_schema
 
-MEDIATOR = {"$ref": "#/components/parameters/Information-Mediator-Client"}
-ERROR = {"type": "object", "required": ["detail"], "properties": {
-    "detail": {"type": "string"},
-    "errors": {"type": "object", "description": "Messages per field; \"__all__\" for the whole content",
-               "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
+MEDIATOR = oas.MEDIATOR
 # name: (status, description)
 RESPONSES = {
     "Invalid": ("400", "The request or its content is not valid (messages per field in `errors`)"),
@@ -28,17 +26,11 @@ PERSONAL_DATA_USAGE = {"type": "object", "properties": {
     "readerApplicationName": {"type": "string"}, "searchDateTime": {"type": "string", "format": "date-time"},
     "refrences": {"type": "array", "items": {"type": "object", "properties": {"ReferenceID": {"type": "string"}}}}}}
 
-
-def _ref(name):
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema, description=""):
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+_ref, _json, _param = oas.ref, oas.json_content, oas.param
 
 
 def _errors(*names):
-    return {RESPONSES[name][0]: {"$ref": f"#/components/responses/{name}"} for name in names}
+    return oas.errors_of(RESPONSES, *names)
 
 
 def _body(**parts):
@@ -144,33 +136,18 @@ def common_paths():
 
 def document(request):
     municipality = connection.tenant
-    registers = list(Register.objects.all())
-    schemas = {"Error": ERROR, "PersonalDataUsage": PERSONAL_DATA_USAGE}
+    schemas = {"PersonalDataUsage": PERSONAL_DATA_USAGE}
     paths = {}
-    for register in registers:
+    for register in Register.objects.all():
         schemas[register.code] = record_schema(register)
         schemas[f"{register.code}_partial"] = record_schema(register, partial=True)
         paths.update(register_paths(register))
     paths.update(common_paths())
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": f"{municipality.name}: GovStack Digital Registries API", "version": "1.3.0",
-                 "description": "The registers of the municipality. See docs/api.md for the choices made "
-                                "where the GovStack specification leaves room."},
-        "servers": [{"url": request.build_absolute_uri("/api/dr")}],
-        "security": [{"apiKey": []}],
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-                                           "description": "hmk_… key, optionally after \"Bearer \""}},
-            "parameters": {"Information-Mediator-Client": _param(
-                "Information-Mediator-Client", "header", {"type": "string"},
-                "The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM; recorded in history and access logs",
-                required=True)},
-            "responses": {name: _json(_ref("Error"), text) for name, (_status, text) in RESPONSES.items()},
-            "schemas": schemas,
-        },
-    }
+    return oas.document(
+        title=f"{municipality.name}: GovStack Digital Registries API", version="1.3.0",
+        description="The registers of the municipality. See docs/api.md for the choices made where the "
+                    "GovStack specification leaves room.",
+        server=request.build_absolute_uri("/api/dr"), paths=paths, schemas=schemas, responses=RESPONSES)
 
 
 @endpoint("GET", mediator=False)
