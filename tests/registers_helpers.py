@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 
+from tests.two_factor_helpers import second_step
+
 
 def staff_user(municipality, username, role, password="staff-password-1"):
     with schema_context(municipality.schema_name):
@@ -18,7 +20,7 @@ def signed_in(client_for, municipality, username, role, password="staff-password
     client = client_for(municipality.primary_host)
     response = client.post("/staff/login/", {"username": username, "password": password})
     assert response.status_code == 302, response.content
-    return client
+    return second_step(client, username, municipality)
 
 
 def resident(n, **overrides):

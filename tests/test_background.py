@@ -12,6 +12,7 @@ from hamaynk.tenancy.models import StatisticsSnapshot
 from hamaynk.tenancy.tasks import MissingMunicipality, collect_statistics
 from tenants.profile.models import Settlement
 from tests import services
+from tests.two_factor_helpers import verified_login
 
 
 @pytest.fixture
@@ -137,8 +138,7 @@ def test_console_pages_show_module_statistics_without_visiting_schemas(alpha, cl
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = client_for("localhost")
-    client.force_login(ministry_user)
+    client = verified_login(client_for("localhost"), ministry_user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/console/m/{alpha.uuid}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200

@@ -7,6 +7,8 @@ from playwright.sync_api import expect
 
 from hamaynk.tenancy.models import Municipality
 
+from tests.two_factor_helpers import page_second_step
+
 pytestmark = pytest.mark.browser
 
 
@@ -17,6 +19,7 @@ def test_the_ministry_onboards_a_municipality_and_opens_its_site(page, live_serv
     page.fill("#id_username", "minister")
     page.fill("#id_password", "minister-password-1")
     page.click("button[type=submit].primary")
+    page_second_step(page, "minister")
     expect(page.locator("h1")).to_have_text("Համայնքներ")
 
     page.click("a.button[href='/console/onboard/']")
@@ -64,6 +67,7 @@ def test_staff_sign_in_to_their_municipality_in_armenian(page, live_server, alph
     expect(page.locator(".errorlist")).to_be_visible()
     page.fill("#id_password", "alpha-password-1")
     page.click("button[type=submit].primary")
+    page_second_step(page, "admin@alpha.test")
     expect(page.locator("h1")).to_contain_text("Համայնք alpha")
     expect(page.locator(".module[data-module=profile]")).to_be_visible()
     expect(page.locator(".module[data-module=workcalendar]")).to_be_visible()

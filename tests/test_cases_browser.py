@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import provision_ok
 from tests.registers_helpers import staff_user
+from tests.two_factor_helpers import page_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +19,7 @@ def sign_in(page, site, username, password="staff-password-1"):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit].primary")
+    page_second_step(page, username)
     expect(page.locator("h1")).to_contain_text("աշխատակիցների բաժին")
 
 

@@ -6,12 +6,11 @@ from django.utils import timezone
 from hamaynk.tenancy.models import Domain, Municipality
 from provisioning.models import ProvisioningRun
 from tests.conftest import provision_ok
+from tests.two_factor_helpers import verified_login
 
 
 def console(client_for, user):
-    client = client_for("localhost")
-    client.force_login(user)
-    return client
+    return verified_login(client_for("localhost"), user)
 
 
 def test_the_console_requires_a_ministry_account(client_for, alpha):

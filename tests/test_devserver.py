@@ -39,3 +39,21 @@ def test_first_start_provisions_the_demo_municipalities_once(client_for):
     again = io.StringIO()
     devserver._first_start(again)
     assert "provisioned" not in again.getvalue()
+
+
+def test_the_demo_logins_pass_the_second_step_with_the_printed_key(client_for):
+    devserver._first_start(io.StringIO())
+    from tests.two_factor_helpers import current_totp
+
+    staff = client_for("aparan.localhost")
+    assert staff.post("/staff/login/", {"username": "admin@aparan.demo",
+                                        "password": devserver.DEMO_PASSWORD}).status_code == 302
+    assert staff.get("/staff/")["Location"].startswith("/staff/two-factor/?")
+    code = current_totp(devserver.DEMO_TOTP_KEY)
+    assert staff.post("/staff/two-factor/", {"code": code}).status_code == 302
+    assert staff.get("/staff/").status_code == 200
+    # The ministry's own device is in the public schema; the same key gives the same code there.
+    console = client_for("localhost")
+    console.post("/console/login/", {"username": devserver.MINISTRY_USER, "password": devserver.DEMO_PASSWORD})
+    assert console.post("/console/two-factor/", {"code": code}).status_code == 302
+    assert console.get("/console/").status_code == 200

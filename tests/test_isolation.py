@@ -11,6 +11,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tenants.profile.models import Department, Settlement
+from tests.two_factor_helpers import second_step
 
 
 def test_rows_created_in_one_municipality_are_invisible_in_another(alpha, beta):
@@ -48,6 +49,7 @@ def test_a_session_cookie_from_one_municipality_means_nothing_in_another(alpha, 
     response = alpha_client.post("/staff/login/", {"username": "admin@alpha.test",
                                                    "password": "alpha-password-1"})
     assert response.status_code == 302
+    second_step(alpha_client, "admin@alpha.test", alpha)
     assert alpha_client.get("/staff/").status_code == 200
     stolen = alpha_client.cookies["sessionid"].value
 

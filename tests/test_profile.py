@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from tenants.profile.models import MunicipalProfile
+from tests.two_factor_helpers import second_step
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 
@@ -14,7 +15,7 @@ def staff_client(client_for, host, username, password):
     client = client_for(host)
     response = client.post("/staff/login/", {"username": username, "password": password})
     assert response.status_code == 302
-    return client
+    return second_step(client, username, host)
 
 
 def form_data(profile, **changes):

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import provision_ok
 from tests.registers_helpers import staff_user
+from tests.two_factor_helpers import page_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,7 @@ def test_the_secretary_imports_searches_edits_and_sees_the_history(page, live_se
     page.fill("#id_username", "secretary@browser.test")
     page.fill("#id_password", "secretary-password-1")
     page.click("button[type=submit].primary")
+    page_second_step(page, "secretary@browser.test")
     page.click(".module[data-module=registers] a.button")
     expect(page.locator("h1")).to_have_text("Ռեգիստրներ")
     page.click("tr[data-register=residents] a")

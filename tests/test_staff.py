@@ -7,12 +7,13 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts.models import Role
 from tests.conftest import provision_ok
+from tests.two_factor_helpers import second_step
 
 
 def sign_in(client_for, host, username, password):
     client = client_for(host)
     assert client.post("/staff/login/", {"username": username, "password": password}).status_code == 302
-    return client
+    return second_step(client, username, host)
 
 
 def role_id(municipality, code):

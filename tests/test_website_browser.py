@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from tests.conftest import provision_ok
 from tests.registers_helpers import resident, staff_user
+from tests.two_factor_helpers import page_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,7 @@ def sign_in(page, site, username, password="staff-password-1"):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit].primary")
+    page_second_step(page, username)
     page.wait_for_url(f"{site}/staff/")
 
 

@@ -13,7 +13,21 @@ from django_tenants.utils import schema_context
 
 
 def _in(municipality):
+    """The schema of a municipality, a host name (with or without port) or None (the console's)."""
+    if isinstance(municipality, str):
+        municipality = municipality_of(municipality)
     return schema_context(municipality.schema_name) if municipality is not None else nullcontext()
+
+
+def municipality_of(host):
+    from django.conf import settings
+
+    from hamaynk.tenancy.models import Domain
+
+    name = host.split("://")[-1].split("/")[0].split(":")[0]
+    if name == settings.PLATFORM_DOMAIN:
+        return None
+    return Domain.objects.select_related("tenant").get(domain=name).tenant
 
 
 def _user(user_or_name):
@@ -48,7 +62,9 @@ def verified_login(client, user, municipality=None):
 
 def second_step(client, username, municipality=None):
     """After the password: gives a code when the host asks for one (as it does for roles that
-    read personal data, administrators and the ministry)."""
+    read personal data, administrators and the ministry). `municipality` may be a host name."""
+    if isinstance(municipality, str):
+        municipality = municipality_of(municipality)
     home = "/staff/" if municipality is not None else "/console/"
     asked = client.get(home)
     if "/two-factor/" not in asked.get("Location", ""):
@@ -66,11 +82,11 @@ def password_and_code(client, username, password, municipality=None):
     return second_step(client, username, municipality)
 
 
-def page_second_step(page, username, municipality=None):
+def page_second_step(page, username):
     """In the browser, after the password form was sent: types a code if the page asks for one."""
     page.wait_for_load_state()
     if "/two-factor/" in page.url:
-        page.fill("#id_code", backup_code(username, municipality))
+        page.fill("#id_code", backup_code(username, page.url))
         page.click("button[type=submit].primary")
         page.wait_for_load_state()
 

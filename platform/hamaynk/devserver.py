@@ -15,6 +15,9 @@ from pathlib import Path
 
 DEMO_PASSWORD = "hamaynk-demo"
 MINISTRY_USER = "ministry"
+# The demo logins' authenticator key (base32), printed with them: add it to any TOTP app (or run
+# `oathtool --totp -b <key>`) to give the second factor the console and the administrators need.
+DEMO_TOTP_KEY = "HAMAYNKDEMOKEYFORTHELAPTOPONLY23"
 
 
 def _embedded_database(var_dir):
@@ -91,7 +94,19 @@ def _first_start(stdout):
                 print(f"  registered demo applications in {row['slug']}", file=stdout, flush=True)
             if seed_budget(seed_value=sum(map(ord, row["slug"]))):
                 print(f"  published {row['slug']}'s demo budget", file=stdout, flush=True)
+            _demo_device(User.objects.get(username=row["admin_email"].lower()))
+    _demo_device(User.objects.get(username=MINISTRY_USER))
     return rows
+
+
+def _demo_device(user):
+    """The demo login's authenticator, with the key printed beside the logins."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={
+        "key": b32decode(DEMO_TOTP_KEY).hex(), "confirmed": True})
 
 
 def run(argv):
@@ -130,6 +145,8 @@ Hamaynk is running.
         f"user \"{row['admin_email']}\", password \"{DEMO_PASSWORD}\""
         for row in rows
     ) + f"""
+  Second step of every login above: the code of an authenticator app (TOTP) set up with the key
+  {DEMO_TOTP_KEY}, e.g. `oathtool --totp -b {DEMO_TOTP_KEY}`
   Database: {'embedded PostgreSQL under ' + os.environ['HAMAYNK_VAR_DIR'] if server else 'DATABASE_URL'}
   Background tasks: {mode}{' queue under ' + os.environ['HAMAYNK_VAR_DIR'] + ' (no broker needed)' if mode == 'filesystem' else ''}
 Press Ctrl-C to stop.
