@@ -13,11 +13,11 @@ urlpatterns = [
     path("staff/set-password/<uidb64>/<token>/", staff.SetPasswordView.as_view(), name="set_password"),
     path("staff/set-password/done/", staff.SetPasswordDoneView.as_view(), name="set_password_done"),
     path("staff/two-factor/", include("hamaynk.twofactor.urls")),
-    path("api/dr/", include("tenants.registers.api.urls")),
-    path("api/registration/", include("tenants.cases.api.urls")),
 ]
 
 for module in all_modules():
+    if module.api_urls:
+        urlpatterns.append(path(module.api_prefix or f"api/{module.code}/", include(module.api_urls)))
     if module.staff_urls:
         urlpatterns.append(path(f"staff/{module.code}/", include((module.staff_urls, module.code))))
     if module.public_urls:

@@ -8,9 +8,12 @@ MODULE = Module(
     code="cases",
     name=_("Applications"),
     description=_("The one window: applications at the window and online, handled within their deadlines."),
-    depends_on=("catalogue",),
+    depends_on=("catalogue", "profile", "registers", "workcalendar"),
     staff_urls="tenants.cases.urls_staff",
     public_urls="tenants.cases.urls_public",
+    # GovStack Registration API
+    api_urls="tenants.cases.api.urls",
+    api_prefix="api/registration/",
     public_prefix="",
     statistics=stats.collect,
     staff_menu=((_("Applications"), "cases:inbox"), (_("Register a walk-in application"), "cases:walk_in")),

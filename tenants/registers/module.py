@@ -15,6 +15,9 @@ MODULE = Module(
     depends_on=("accounts",),
     staff_urls="tenants.registers.urls_staff",
     public_urls="tenants.registers.urls_public",
+    # GovStack Digital Registries API
+    api_urls="tenants.registers.api.urls",
+    api_prefix="api/dr/",
     permissions=("registers.view_personaldataaccess", "registers.add_apikey", "registers.view_apikey"),
     statistics=stats.collect,
     reads_personal_data=personal_data.reads_personal_data,
