@@ -34,6 +34,9 @@ def main(argv=None):
         return 0
     from django.core.management import execute_from_command_line
 
+    from tenants.audit.context import set_command
+
+    set_command(f"hamaynk {ALIASES.get(command, command)}")  # the audit trail's actor
     execute_from_command_line([argv[0], ALIASES.get(command, command), *argv[2:]])
     return 0
 

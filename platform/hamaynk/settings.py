@@ -59,6 +59,9 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The audit trail's table is in the public schema (the ministry's changes) and in every
+    # municipality's schema (its own), like the users it records.
+    "tenants.audit",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -75,6 +78,7 @@ TENANT_APPS = [
     "tenants.catalogue",
     "tenants.cases",
     "tenants.budget",
+    "tenants.audit",
     # The website: Wagtail in every municipality's schema (pages, images, documents, search
     # index, moderation workflows), with its pages and branding in tenants.website.
     "tenants.website",
@@ -115,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.audit.middleware.AuditActorMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hamaynk.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

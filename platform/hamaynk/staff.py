@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from hamaynk.modules import all_modules
+from tenants.audit.context import acting_as_user
 
 
 class LoginView(auth_views.LoginView):
@@ -22,6 +23,11 @@ class LogoutView(auth_views.LogoutView):
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "hamaynk/set_password.html"
     success_url = reverse_lazy("set_password_done")
+
+    def form_valid(self, form):
+        # Whoever holds the one-time link is the account's owner: the audit trail names them.
+        with acting_as_user(self.user, self.request.META.get("REMOTE_ADDR")):
+            return super().form_valid(form)
 
 
 class SetPasswordDoneView(auth_views.PasswordResetCompleteView):

@@ -5,6 +5,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from tenants.audit.models import Entry
+from tenants.audit.recorder import record
+
 from .administrators import set_password_path
 
 
@@ -15,6 +18,7 @@ def invite(data, municipality):
     )
     user.groups.set([role.group for role in data["roles"]])
     link = municipality.site_url(set_password_path(user))
+    record(user, Entry.Action.INVITE, {"email": {"old": None, "new": user.email}})
     context = {"municipality": municipality, "link": link, "user": user}
     transaction.on_commit(lambda: send_mail(
         subject=render_to_string("accounts/invitation_subject.txt", context).strip(),

@@ -60,5 +60,12 @@ def authenticate(header):
 
 
 def revoke(prefix):
-    """Revokes the key; returns whether an active key had that prefix."""
-    return bool(ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    """Revokes the key; returns whether an active key had that prefix. Saved through the model,
+    not a bulk update, so the audit trail records who revoked it."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().filter(prefix=prefix, revoked_at__isnull=True).first()
+        if key is None:
+            return False
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return True

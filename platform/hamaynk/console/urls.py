@@ -16,6 +16,7 @@ urlpatterns = [
     path("m/<uuid:uuid>/retry/", views.retry, name="retry"),
     path("m/<uuid:uuid>/status/", views.change_status, name="status"),
     path("m/<uuid:uuid>/domains/", views.add_domain, name="add_domain"),
+    path("audit/", views.audit, name="audit"),
     path("users/", users.user_list, name="users"),
     path("users/<int:pk>/two-factor/reset/", users.reset_two_factor, name="reset_two_factor"),
 ]

@@ -19,6 +19,9 @@ from provisioning.pipeline import RequestInvalid, submit
 from provisioning.requests import validate_domain
 from provisioning.tasks import dispatch
 from provisioning.template_format import InvalidTemplate
+from tenants.audit import views as audit_views
+from tenants.audit.models import Entry
+from tenants.audit.recorder import record
 
 from .forms import OnboardForm
 
@@ -119,6 +122,7 @@ def retry(request, uuid):
     run = _latest_run(municipality)
     if run and run.state != ProvisioningRun.State.DONE:
         dispatch(run)
+        record(municipality, Entry.Action.RETRY)
         messages.info(request, _("Provisioning was started again."))
     return redirect("console:detail", uuid=uuid)
 
@@ -136,6 +140,13 @@ def add_domain(request, uuid):
         Domain.objects.create(domain=domain, tenant=municipality, is_primary=False)
         messages.success(request, _("The domain %(domain)s now reaches this municipality.") % {"domain": domain})
     return redirect("console:detail", uuid=uuid)
+
+
+@ministry_staff_required
+def audit(request):
+    """The ministry's own changes (onboarding, status, domains, ministry users), kept in the
+    public schema; each municipality's are on its own staff area's audit page."""
+    return audit_views.entries_page(request, "audit/console_entries.html")
 
 
 @ministry_staff_required
