@@ -190,6 +190,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "hamaynk/locked_out.html"
 AXES_VERBOSE = False
+
+# Rate limits (hamaynk.throttle): "<count>/<period>" with s, m, h or d and an optional multiple
+# ("60/10m"), or "off". Counters are per municipality, in the shared cache. A town hall's staff
+# and visitors may all come from one NAT address, so the per-address rates leave room for a
+# busy office and stop only scripts.
+THROTTLE_RATES = {
+    "applications": env.str("THROTTLE_APPLICATIONS", default="60/h"),  # online applications sent, per address
+    "confirmations": env.str("THROTTLE_CONFIRMATIONS", default="60/h"),  # email confirmation links opened
+    "tracking": env.str("THROTTLE_TRACKING", default="120/10m"),  # tracking-code lookups
+    "verification": env.str("THROTTLE_VERIFICATION", default="120/10m"),  # document verification lookups
+    "downloads": env.str("THROTTLE_DOWNLOADS", default="300/10m"),  # public documents and files
+    "sign_in_address": env.str("THROTTLE_SIGN_IN_ADDRESS", default="100/10m"),  # sign-in attempts per address
+    "sign_in_user": env.str("THROTTLE_SIGN_IN_USER", default="20/10m"),  # sign-in attempts per user name
+    "api_key": env.str("THROTTLE_API_KEY", default="1200/m"),  # API requests per key
+}
 # Two-factor sign-in (django-otp: TOTP apps and single-use backup codes). Required for the
 # ministry console and for municipal staff whose roles read personal data (see
 # hamaynk.twofactor.policy). Wrong codes are throttled per device by django-otp (1, 2, 4, 8 …

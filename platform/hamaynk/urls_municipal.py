@@ -2,13 +2,13 @@
 modules' declarations."""
 from django.urls import include, path
 
-from hamaynk import staff
+from hamaynk import staff, throttle
 from hamaynk.modules import all_modules
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", staff.dashboard, name="staff_dashboard"),
-    path("staff/login/", staff.LoginView.as_view(), name="login"),
+    path("staff/login/", throttle.sign_in(staff.LoginView.as_view()), name="login"),
     path("staff/logout/", staff.LogoutView.as_view(), name="logout"),
     path("staff/set-password/<uidb64>/<token>/", staff.SetPasswordView.as_view(), name="set_password"),
     path("staff/set-password/done/", staff.SetPasswordDoneView.as_view(), name="set_password_done"),

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from hamaynk import honeypot, throttle
 from tenants.catalogue.models import Service
 from tenants.registers import files as stored_files
 from tenants.registers.fields import FieldError
@@ -18,8 +19,13 @@ from .forms import ApplicationForm
 from .models import Case, CaseFile, PendingApplication
 
 
+@throttle.limit("applications", methods=("POST",))
 def apply_online(request, code):
     service = get_object_or_404(Service, code=code, is_active=True, online=True)
+    if request.method == "POST" and honeypot.filled(request):
+        # Answered like a sent application; nothing is stored and no mail goes out.
+        return render(request, "cases/check_email.html",
+                      {"service": service, "email": request.POST.get("applicant_email", "")})
     form = ApplicationForm(service, request.POST or None, request.FILES or None, email_required=True)
     if request.method == "POST" and form.is_valid():
         data, errors = workflow.clean_form(service, form.form_values())
@@ -50,6 +56,7 @@ def apply_online(request, code):
     return render(request, "cases/apply.html", {"service": service, "form": form})
 
 
+@throttle.limit("confirmations")
 def confirm(request, token):
     """The one-time link: the application becomes a case, with its number and tracking code."""
     with transaction.atomic():
@@ -69,11 +76,12 @@ def confirm(request, token):
     return render(request, "cases/submitted.html", {"case": pending.case})
 
 
+@throttle.limit("tracking", when=throttle.tracking_or_verification_code)
 def track(request):
     """Status, public history and expected date by tracking code — no name, no data."""
     code = request.GET.get("code", "").strip().upper()
     case = None
-    if code:
+    if code and not honeypot.filled(request):  # a robot's lookup finds nothing
         case = Case.objects.select_related("service").filter(tracking_code=code).first()
     from .views import history
 

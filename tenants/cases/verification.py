@@ -5,21 +5,24 @@ from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from hamaynk import honeypot, throttle
 from tenants.registers import files as stored_files
 
 from .models import Case, CaseFile
 
 
+@throttle.limit("verification", when=throttle.tracking_or_verification_code)
 def verify(request):
     code = request.GET.get("code", "").strip().upper()
     case = None
-    if code:
+    if code and not honeypot.filled(request):  # a robot's lookup finds nothing
         case = Case.objects.select_related("service").filter(verification_code=code).first()
     return render(request, "cases/verify.html", {
         "code": code, "case": case, "municipality": connection.tenant, "not_found": bool(code) and case is None,
     })
 
 
+@throttle.limit("downloads")
 def output_document(request):
     code = request.GET.get("code", "").strip().upper()
     document = CaseFile.objects.filter(case__tracking_code=code, kind=CaseFile.Kind.OUTPUT).first() if code else None

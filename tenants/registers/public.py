@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from hamaynk import throttle
+
 from . import services
 from .models import Record, Register
 from .views import csv_response
@@ -68,6 +70,7 @@ def record_detail(request, code, record_uuid):
                                                             "values": values})
 
 
+@throttle.limit("downloads")
 def public_file(request, code, record_uuid, field):
     from django.http import FileResponse
 

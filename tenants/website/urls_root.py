@@ -4,11 +4,17 @@ from django.urls import include, path, re_path
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views import serve as wagtaildocs_serve
+
+from hamaynk import throttle
 
 from . import opendata, views
 
 urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
+    # Public documents count as downloads (hamaynk.throttle); the rest of Wagtail's document URLs
+    # are included as they are.
+    re_path(r"^documents/(\d+)/(.*)$", throttle.limit("downloads")(wagtaildocs_serve.serve), name="wagtaildocs_serve"),
     path("documents/", include(wagtaildocs_urls)),
     path("media/municipalities/<uuid:municipality>/<path:name>", views.public_image, name="website_image"),
     path("open-data/<slug:code>.<str:fmt>", opendata.dataset, name="website_open_data"),

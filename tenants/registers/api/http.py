@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from hamaynk import inputs
+from hamaynk import inputs, throttle
 
 from .. import apikeys
 from ..models import Record
@@ -60,6 +60,8 @@ def endpoint(*methods, write=False, mediator=True):
                 if key is None:
                     raise ApiError(401, _("A valid API key is required in the Authorization header."),
                                    headers={"WWW-Authenticate": "Bearer"})
+                if (throttled := throttle.refuse_api_key(key)) is not None:
+                    return throttled
                 if write and not key.can_write:
                     raise ApiError(403, _("This API key may only read."))
                 request.actor = _mediator_client(request) if mediator else ""
