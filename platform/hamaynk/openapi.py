@@ -2,9 +2,9 @@
 registers' GovStack Digital Registries API and the GovStack Registration API). Both APIs share
 their keys, their error body and their Information Mediator header, so their documents describe
 those once, here, and a client reads the same components in both."""
+from hamaynk.api import MEDIATOR_HEADER
 
 OPENAPI_VERSION = "3.0.3"
-MEDIATOR_HEADER = "Information-Mediator-Client"
 MEDIATOR = {"$ref": f"#/components/parameters/{MEDIATOR_HEADER}"}
 
 # The body of every error either API sends: a message, and for invalid content the messages per
@@ -50,9 +50,21 @@ def errors_of(responses, *names):
     return {responses[name][0]: ref(name, "responses") for name in names}
 
 
+# Every operation of both APIs counts its key's requests (hamaynk.throttle).
+RATE_LIMITED = {
+    "description": "Too many requests with this key; try again after Retry-After seconds",
+    "headers": {"Retry-After": {"description": "Seconds until the key may ask again",
+                                "schema": {"type": "integer", "minimum": 1}}},
+    "content": {"application/json": {"schema": ref("Error")}}}
+
+
 def document(*, title, version, description, server, paths, schemas, responses, parameters=None):
     """The whole document: the municipality's own server, its key as the security scheme, the
-    shared Error body beside the API's own schemas."""
+    shared Error body beside the API's own schemas, and the key's rate limit (429) on every
+    operation."""
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"]["429"] = ref("TooManyRequests", "responses")
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version, "description": description},
@@ -62,7 +74,7 @@ def document(*, title, version, description, server, paths, schemas, responses, 
         "components": {
             "securitySchemes": SECURITY_SCHEMES,
             "parameters": {MEDIATOR_HEADER: mediator_parameter(), **(parameters or {})},
-            "responses": error_responses(responses),
+            "responses": {**error_responses(responses), "TooManyRequests": RATE_LIMITED},
             "schemas": {"Error": ERROR, **schemas},
         },
     }

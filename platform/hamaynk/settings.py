@@ -127,6 +127,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The municipal APIs (hamaynk.api) take the municipality's API keys, which the registers module
+# issues (Registers → API keys, `hamaynk apikey`).
+API_KEY_AUTHENTICATOR = "tenants.registers.apikeys.authenticate"
+
 # Request input (hamaynk.inputs): what every request may hold, checked before any view runs.
 # The whole request, files included: above the largest upload (a 50 MB register import).
 INPUT_MAX_REQUEST_BYTES = env.int("INPUT_MAX_REQUEST_BYTES", default=60 * 1024 * 1024)

@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from hamaynk.api import ApiError, json_body, json_response
 from hamaynk.inputs import parse_datetime
-from tenants.registers.api.http import ApiError, json_body, json_response
 
 from .. import workflow
 from ..models import Case, CaseEvent, CaseFile

@@ -7,8 +7,8 @@ import json
 from django.db.models import Q
 from django.utils.translation import get_language
 
+from hamaynk.api import json_response
 from tenants.catalogue.models import Service
-from tenants.registers.api.http import json_response
 from tenants.registers.api.schemas import field_schema
 
 from .common import endpoint, service_or_404

@@ -1,15 +1,15 @@
 """What the Registration API's views share. Keys, the Information Mediator header and JSON
-errors are the registers API's (tenants.registers.api.http), so both APIs of a municipality
-answer alike; here only what is particular to applications is added."""
+errors are the platform's (hamaynk.api), as for the registers API, so both APIs of a
+municipality answer alike; here only what is particular to applications is added."""
 import functools
 
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from hamaynk import api
+from hamaynk.api import ApiError, not_found
 from tenants.catalogue.models import Service
-from tenants.registers.api import http
-from tenants.registers.api.http import ApiError, not_found
 from tenants.registers.fields import FieldError
 
 from .. import workflow
@@ -51,7 +51,7 @@ def endpoint(*methods, write=False, mediator=False):
             except FieldError as exc:  # a document refused by its content
                 raise ApiError(400, str(exc)) from None
 
-        return http.endpoint(*methods, write=write, mediator=mediator)(handle)
+        return api.endpoint(*methods, write=write, mediator=mediator)(handle)
 
     return wrap
 

@@ -13,8 +13,8 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError, json_response, not_found
 from tenants.registers import files as stored_files
-from tenants.registers.api.http import ApiError, json_response, not_found
 
 from ..models import CaseFile
 from .common import endpoint

@@ -7,8 +7,8 @@ the spec is ambiguous or followed loosely are in docs/cases-api.md."""
 from django.db import connection
 
 from hamaynk import openapi as oas
+from hamaynk.api import json_response
 from tenants.catalogue.models import Service
-from tenants.registers.api.http import json_response
 
 from .common import MAX_PAGE, SORTS, endpoint
 

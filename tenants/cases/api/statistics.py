@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError, json_response, not_found
 from tenants.catalogue.models import Service
-from tenants.registers.api.http import ApiError, json_response, not_found
 
 from .. import kpis
 from ..models import Case

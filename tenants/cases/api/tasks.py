@@ -7,8 +7,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError, json_body, json_response, not_found
 from tenants.catalogue.models import Service
-from tenants.registers.api.http import ApiError, json_body, json_response, not_found
 
 from .. import workflow
 from ..models import Case, CaseEvent

@@ -3,7 +3,7 @@
 under /api/registration/ is a JSON 404, as under /api/dr/."""
 from django.urls import path, re_path
 
-from tenants.registers.api.urls import unknown
+from hamaynk.api import unknown
 
 from . import applications, catalogue, documents, openapi, statistics, tasks
 

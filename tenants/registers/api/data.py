@@ -6,11 +6,22 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError, json_body, json_response
+
 from .. import services
 from . import listing
-from .http import ApiError, content_of, endpoint, json_body, json_response, not_found
-from .records import (content, matching, names_a_person, query_content, record_by_id, register_for, shown,
-                      single_match, writable)
+from .common import content_of, endpoint, not_found
+from .records import (
+    content,
+    matching,
+    names_a_person,
+    query_content,
+    record_by_id,
+    register_for,
+    shown,
+    single_match,
+    writable,
+)
 
 
 @endpoint("GET")

@@ -5,8 +5,10 @@ letting an API client change what a template upgrade would overwrite."""
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError, json_response
+
 from ..models import Register
-from .http import ApiError, endpoint, json_response, not_found
+from .common import endpoint, not_found
 from .schemas import ID_SCHEMA, field_schema
 
 SERVICES = ("data-list", "data-create", "data-exists", "data-read", "data-update", "data-update-entries",

@@ -5,9 +5,10 @@ generator) sees the real fields."""
 from django.db import connection
 
 from hamaynk import openapi as oas
+from hamaynk.api import json_response
 
 from ..models import Register
-from .http import endpoint, json_response
+from .common import endpoint
 from .listing import MAX_PAGE_SIZE, PAGE_SIZE
 from .schemas import record_schema
 

@@ -5,9 +5,11 @@ import uuid
 
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError
+
 from .. import services
 from ..models import Record, Register
-from .http import ApiError, content_of, not_found
+from .common import content_of, not_found
 
 # Values the API shows but never takes: the id is given by the register, and a file value
 # names a stored file, which a client must not point at another record's upload.

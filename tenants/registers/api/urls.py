@@ -2,18 +2,12 @@
 slashes, camelCase operation names). Anything else under /api/dr/ is a JSON 404, not the HTML
 page."""
 from django.urls import path, re_path
-from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
+
+from hamaynk.api import unknown
 
 from . import data, database, openapi, usage
-from .http import json_response
 
 RECORDS = "data/<slug:registry>/<str:version>"
-
-
-@csrf_exempt
-def unknown(request):
-    return json_response({"detail": _("No such API endpoint.")}, status=404)
 
 
 urlpatterns = [

@@ -6,8 +6,10 @@ Values the log does not know are left out rather than sent empty."""
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from hamaynk.api import ApiError, json_response
+
 from ..models import PersonalDataAccess
-from .http import ApiError, endpoint, json_response, not_found
+from .common import endpoint, not_found
 
 
 @endpoint("GET")
