@@ -256,3 +256,15 @@ def test_input_is_checked_for_each_municipality_alike(town, alpha, client_for):
     """Isolation: the guard answers on every host the same way and reads nothing of another."""
     for host in (town.primary_host, alpha.primary_host):
         assert client_for(host).get("/track/?code=%00").status_code == 400
+
+
+def test_the_provisioning_csv_is_read_by_the_same_reader(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "batch.csv"
+    path.write_bytes("slug,name_hy,name_en,name_ru,region,settlements,admin_email\r"
+                     "csv-nul,Ա\x00,A,А,lori,,a@nul.test\r".encode())
+    with pytest.raises(CommandError) as caught:
+        call_command("provision", "--csv", str(path))
+    assert "row 2, column name_hy" in str(caught.value)

@@ -1,10 +1,10 @@
 """The staff area's shell: sign-in, the one-time set-password link and the dashboard."""
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from hamaynk.modules import all_modules
+from hamaynk.permissions import SIGNED_IN, requires
 from tenants.audit.context import acting_as_user
 
 
@@ -34,7 +34,7 @@ class SetPasswordDoneView(auth_views.PasswordResetCompleteView):
     template_name = "hamaynk/set_password_done.html"
 
 
-@login_required
+@requires(SIGNED_IN)
 def dashboard(request):
     modules = [m for m in all_modules() if m.staff_menu]
     roles = [group.role for group in request.user.groups.select_related("role") if hasattr(group, "role")]

@@ -4,14 +4,17 @@ from django.urls import include, path
 
 from hamaynk import staff, throttle
 from hamaynk.modules import all_modules
+from hamaynk.permissions import PUBLIC, requires
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", staff.dashboard, name="staff_dashboard"),
-    path("staff/login/", throttle.sign_in(staff.LoginView.as_view()), name="login"),
-    path("staff/logout/", staff.LogoutView.as_view(), name="logout"),
-    path("staff/set-password/<uidb64>/<token>/", staff.SetPasswordView.as_view(), name="set_password"),
-    path("staff/set-password/done/", staff.SetPasswordDoneView.as_view(), name="set_password_done"),
+    path("staff/login/", requires(PUBLIC)(throttle.sign_in(staff.LoginView.as_view())), name="login"),
+    path("staff/logout/", requires(PUBLIC)(staff.LogoutView.as_view()), name="logout"),
+    path("staff/set-password/<uidb64>/<token>/", requires(PUBLIC)(staff.SetPasswordView.as_view()),
+         name="set_password"),
+    path("staff/set-password/done/", requires(PUBLIC)(staff.SetPasswordDoneView.as_view()),
+         name="set_password_done"),
     path("staff/two-factor/", include("hamaynk.twofactor.urls")),
 ]
 

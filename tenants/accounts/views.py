@@ -1,16 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+
+from hamaynk.permissions import requires
 
 from . import staff
 from .forms import StaffForm
 from .models import Role
 
 
-@permission_required("auth.view_user", raise_exception=True)
+@requires("auth.view_user")
 def staff_list(request):
     users = get_user_model().objects.order_by("last_name", "username").prefetch_related("groups__role")
     return render(request, "accounts/staff_list.html", {
@@ -19,7 +20,7 @@ def staff_list(request):
     })
 
 
-@permission_required("auth.add_user", raise_exception=True)
+@requires("auth.add_user")
 def invite(request):
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -30,7 +31,7 @@ def invite(request):
     return render(request, "accounts/staff_form.html", {"form": form, "invite": True})
 
 
-@permission_required("auth.change_user", raise_exception=True)
+@requires("auth.change_user")
 def edit(request, pk):
     user = get_object_or_404(get_user_model(), pk=pk)
     form = StaffForm(request.POST or None, user=user, acting_user=request.user)

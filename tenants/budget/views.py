@@ -3,9 +3,10 @@ import (upload → preview of what changes, or every problem → confirm)."""
 import secrets
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _, ngettext
+
+from hamaynk.permissions import requires
 
 from . import imports, services
 from .forms import ImportForm
@@ -15,8 +16,7 @@ from .models import Import
 SESSION_KEY = "budget_import"
 
 
-@login_required
-@permission_required("budget.view_line", raise_exception=True)
+@requires("budget.view_line")
 def index(request):
     return render(request, "budget/index.html", {
         "years": [(year, totals["revenue"], totals["expenditure"])
@@ -25,14 +25,12 @@ def index(request):
     })
 
 
-@login_required
-@permission_required("budget.view_line", raise_exception=True)
+@requires("budget.view_line")
 def year_detail(request, year):
     return render(request, "budget/year.html", {"summary": services.summary(year)})
 
 
-@login_required
-@permission_required("budget.add_line", raise_exception=True)
+@requires("budget.add_line")
 def import_csv(request):
     """Nothing is written until the whole file is clean and the preview is confirmed."""
     if request.method == "POST" and "confirm" in request.POST:

@@ -4,17 +4,17 @@ JavaScript and prints as it shows."""
 import datetime
 import math
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamaynk import csvexport
+from hamaynk.permissions import requires
 from tenants.catalogue.models import Service
 
-from . import kpis, workflow
+from . import kpis
 from .models import Case
+from .views import READ
 
 # The chart's drawing, in SVG user units.
 WIDTH, HEIGHT = 720, 260
@@ -44,14 +44,8 @@ def _figures(year, service):
             if not (service and figures.service_id is None)]
 
 
-def _require_role(request):
-    if not workflow.roles_of(request.user):
-        raise PermissionDenied
-
-
-@login_required
+@requires(READ)
 def kpi_page(request):
-    _require_role(request)
     year, service = _selection(request)
     rows = _figures(year, service)
     today = timezone.localdate()
@@ -100,9 +94,8 @@ def chart(months, year):
             "bars": bars, "labels": labels, "ticks": ticks}
 
 
-@login_required
+@requires(READ)
 def kpi_csv(request):
-    _require_role(request)
     year, service = _selection(request)
     header = [_("Month"), _("Service code"), _("Service"), _("Applications"), _("Closed"),
               _("Median (working days)"), _("90th percentile (working days)"), _("Overdue share"),

@@ -15,6 +15,9 @@ MODULE = Module(
     api_urls="tenants.cases.api.urls",
     api_prefix="api/registration/",
     public_prefix="",
+    # Reading applications (inbox, case, receipt, files, key figures) and registering one at
+    # the window. Acting on a case is the workflow's business: its transitions name the roles.
+    permissions=("cases.view_case", "cases.add_case"),
     statistics=stats.collect,
     staff_menu=((_("Applications"), "cases:inbox"), (_("Register a walk-in application"), "cases:walk_in")),
 )

@@ -87,10 +87,16 @@ SCHEMA = {
     "additionalProperties": False,
 }
 
+# The permission that opens applications (declared by the cases module).
+READ_CASES = "cases.view_case"
+
 
 def check(data, sections):
     problems = []
     roles = {r["code"] for r in (sections.get("accounts") or {}).get("roles", [])} | {"applicant"}
+    # A role that acts in a workflow must be able to open the application it acts on.
+    readers = {r["code"] for r in (sections.get("accounts") or {}).get("roles", [])
+               if {"*", READ_CASES} & set(r.get("permissions", []))} | {"applicant"}
     departments = {d["code"] for d in (sections.get("profile") or {}).get("departments", [])}
     registers = {r["code"]: r for r in (sections.get("registers") or {}).get("registers", [])}
     for name, workflow in data["workflows"].items():
@@ -105,6 +111,9 @@ def check(data, sections):
             for role in transition["roles"]:
                 if role not in roles:
                     problems.append((f"{where}.transitions[{index}].roles", f"no role named {role!r}"))
+                elif role not in readers:
+                    problems.append((f"{where}.transitions[{index}].roles",
+                                     f"role {role!r} acts here but cannot read applications ({READ_CASES})"))
         finals = [s for s in workflow["states"] if s.get("final")]
         if not finals:
             problems.append((where, "a workflow needs at least one final state"))

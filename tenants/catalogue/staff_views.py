@@ -2,9 +2,10 @@
 template does not lock them."""
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+
+from hamaynk.permissions import requires
 
 from .models import Service
 
@@ -40,12 +41,12 @@ class ServiceForm(forms.ModelForm):
         return cleaned
 
 
-@permission_required("catalogue.view_service", raise_exception=True)
+@requires("catalogue.view_service")
 def service_list(request):
     return render(request, "catalogue/staff_list.html", {"services": Service.objects.select_related("department")})
 
 
-@permission_required("catalogue.change_service", raise_exception=True)
+@requires("catalogue.change_service")
 def service_edit(request, code):
     service = get_object_or_404(Service, code=code)
     form = ServiceForm(request.POST or None, instance=service)

@@ -2,10 +2,11 @@
 one, tick one away. Each list is checked as a whole before anything is saved."""
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+
+from hamaynk.permissions import requires
 
 from .models import Department, Settlement, WorkingHours
 
@@ -48,7 +49,7 @@ def _hours_make_sense(rows):
     return None
 
 
-@permission_required("municipal_profile.change_settlement", raise_exception=True)
+@requires("municipal_profile.change_settlement")
 def structure(request):
     data = request.POST or None
     settlements = SettlementFormSet(data, prefix="settlements", queryset=Settlement.objects.all())

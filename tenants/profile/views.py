@@ -1,9 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+
+from hamaynk.permissions import requires
 
 from .forms import EMBLEM_SIGNATURES, ProfileForm
 from .models import Department, MunicipalProfile, Settlement, WorkingHours
@@ -26,7 +27,7 @@ def coat_of_arms(request):
     return FileResponse(handle, content_type=content_type)
 
 
-@permission_required("municipal_profile.change_municipalprofile", raise_exception=True)
+@requires("municipal_profile.change_municipalprofile")
 def edit(request):
     profile = MunicipalProfile.objects.first()
     form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)

@@ -1,12 +1,13 @@
 """The administrator's page for the municipality's API keys: issue (shown once), list, revoke."""
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from hamaynk.permissions import requires
 
 from .apikeys import issue_key
 from .models import ApiKey
@@ -17,7 +18,7 @@ class KeyForm(forms.Form):
     can_write = forms.BooleanField(label=gettext_lazy("May change records"), required=False)
 
 
-@permission_required("registers.add_apikey", raise_exception=True)
+@requires("registers.add_apikey")
 def api_keys(request):
     form = KeyForm(request.POST or None)
     issued = None
@@ -32,7 +33,7 @@ def api_keys(request):
     })
 
 
-@permission_required("registers.add_apikey", raise_exception=True)
+@requires("registers.add_apikey")
 @require_POST
 def revoke_key(request, prefix):
     key = get_object_or_404(ApiKey, prefix=prefix, revoked_at__isnull=True)

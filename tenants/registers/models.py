@@ -135,7 +135,9 @@ class RegisterPermission(models.Model):
 
 
 class PersonalDataAccess(models.Model):
-    """Every read of a record holding a personal identifier."""
+    """Every read of a record, or of an application, holding a personal identifier. A register
+    read names the record and its register; an application read names the case (the cases
+    module logs them here, so one log answers "who read this person's data")."""
 
     class Channel(models.TextChoices):
         STAFF = "staff", _("staff area")
@@ -143,7 +145,13 @@ class PersonalDataAccess(models.Model):
         EXPORT = "export", _("export")
 
     record = models.ForeignKey(Record, null=True, on_delete=models.SET_NULL, related_name="+")
-    register_code = models.CharField(max_length=50)
+    register_code = models.CharField(max_length=50, blank=True)
+    # An application's id and number (YYYY/NNNNN); kept without a foreign key so that the
+    # registers need not know the cases module.
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    case_number = models.CharField(max_length=20, blank=True)
+    # What was read of an application: "page", "receipt" or "file:<file name>".
+    what = models.CharField(max_length=200, blank=True)
     # The identifiers the record held when it was read: a person finds their own reads by them.
     person_ids = models.JSONField(default=list)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -156,6 +164,12 @@ class PersonalDataAccess(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [GinIndex(fields=["person_ids"], name="access_person_ids")]
+
+    @property
+    def what_display(self):
+        kind, _sep, name = self.what.partition(":")
+        label = {"page": _("application page"), "receipt": _("receipt"), "file": _("file")}.get(kind, kind)
+        return f"{label}: {name}" if name else label
 
 
 class ApiKey(models.Model):

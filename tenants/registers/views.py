@@ -3,7 +3,6 @@ create and edit with conflict detection, CSV import with preview, exports, the a
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -12,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from hamaynk import csvexport
+
+from hamaynk.permissions import SIGNED_IN, Requirement, requires
 
 from . import files, imports, services
 from .fields import FieldError
@@ -22,6 +23,14 @@ PAGE_SIZE = 50
 FILTERABLE = ("choice", "boolean")  # a select box of values
 TEXT_FILTERABLE = ("text", "personal_id")  # a "contains" box, for the fields shown in the list
 EXACT_FILTERABLE = ("date", "integer")  # an exact value box
+
+
+def register_action(action):
+    """The requirement of a per-register page: the role's permission for that register."""
+    def check(request, kwargs):
+        return services.allowed(request.user, get_object_or_404(Register, code=kwargs["code"]), action)
+
+    return Requirement.custom(f"registers:{action}", check)
 
 
 def _register(request, code, action):
@@ -38,7 +47,7 @@ def _record(register, record_uuid):
         raise Http404 from None
 
 
-@login_required
+@requires(SIGNED_IN)  # lists only the registers the person may open
 def index(request):
     registers = services.visible_registers(request.user)
     counts = services.record_counts([r.pk for r in registers])
@@ -72,7 +81,7 @@ def filtered(register, params):
     return queryset
 
 
-@login_required
+@requires(register_action("view"))
 def record_list(request, code):
     register = _register(request, code, "view")
     queryset = filtered(register, request.GET).only("uuid", "data", "updated_at", "register_id")
@@ -92,7 +101,7 @@ def record_list(request, code):
     })
 
 
-@login_required
+@requires(register_action("view"))
 def record_detail(request, code, record_uuid):
     register = _register(request, code, "view")
     record = _record(register, record_uuid)
@@ -126,7 +135,7 @@ def _history(register, record):
     return entries
 
 
-@login_required
+@requires(register_action("view"))
 def record_file(request, code, record_uuid, field):
     register = _register(request, code, "view")
     record = _record(register, record_uuid)
@@ -152,7 +161,7 @@ def _file_values(register, request, errors):
     return values
 
 
-@login_required
+@requires(register_action("edit"))
 def record_create(request, code):
     register = _register(request, code, "edit")
     form = RecordForm(register, request.POST or None, request.FILES or None)
@@ -172,7 +181,7 @@ def record_create(request, code):
     return render(request, "registers/form.html", {"register": register, "form": form})
 
 
-@login_required
+@requires(register_action("edit"))
 def record_edit(request, code, record_uuid):
     register = _register(request, code, "edit")
     record = _record(register, record_uuid)
@@ -208,7 +217,7 @@ def record_edit(request, code, record_uuid):
     return render(request, "registers/form.html", {"register": register, "form": form, "record": record})
 
 
-@login_required
+@requires(register_action("import"))
 def record_import(request, code):
     """Upload → preview with every problem (row, field, reason) → confirm. Nothing is written
     until the whole file is clean and confirmed."""
@@ -248,7 +257,7 @@ def record_import(request, code):
     return render(request, "registers/import.html", context)
 
 
-@login_required
+@requires(register_action("export"))
 def record_export(request, code, fmt):
     if fmt not in ("csv", "json"):
         raise Http404
@@ -276,9 +285,9 @@ def csv_response(types, queryset):
     return csvexport.response(["id"] + [t.name for t in types], rows, stream=True)
 
 
-@permission_required("registers.view_personaldataaccess", raise_exception=True)
+@requires("registers.view_personaldataaccess")
 def access_log(request):
-    entries = PersonalDataAccess.objects.select_related("user").order_by("-at", "-id")
+    entries = PersonalDataAccess.objects.select_related("user", "record").order_by("-at", "-id")
     person = request.GET.get("person", "").strip().upper()
     if person:
         entries = entries.filter(person_ids__contains=[person])

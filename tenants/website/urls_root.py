@@ -3,6 +3,10 @@ public images, the open-data files and, last, the page tree, which takes every p
 from django.urls import include, path, re_path
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.home import HomeView
+
+from hamaynk.permissions import requires
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
@@ -11,6 +15,10 @@ from hamaynk import throttle
 from . import opendata, views
 
 urlpatterns = [
+    # The admin's entry point declares its permission like every staff page: a person without it
+    # gets 403 rather than Wagtail's sign-in form again.
+    path("cms/", requires("wagtailadmin.access_admin")(require_admin_access(HomeView.as_view())),
+         name="wagtailadmin_home"),
     path("cms/", include(wagtailadmin_urls)),
     # Public documents count as downloads (hamaynk.throttle); the rest of Wagtail's document URLs
     # are included as they are.

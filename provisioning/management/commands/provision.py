@@ -1,9 +1,9 @@
-import csv
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from hamaynk import csvinput
 from provisioning.golden import GoldenSchemaError
 from provisioning.models import ProvisioningRun
 from provisioning.pipeline import AlreadyProvisioned, RequestInvalid, execute, submit
@@ -82,17 +82,22 @@ class Command(BaseCommand):
                                returncode=1)
 
     def _read_csv(self, path):
+        """Rows as dicts by column title, read by the platform's CSV reader (any line ends; a NUL
+        or an over-long cell is reported by row and column before anything is provisioned)."""
         try:
-            with open(path, newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
-                if missing:
-                    raise CommandError(f"{path}: missing column(s): {', '.join(sorted(missing))}")
-                return list(reader)
+            with open(path, "rb") as handle:
+                rows = csvinput.read_rows(handle.read())
         except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}")
-        except UnicodeDecodeError:
-            raise CommandError(f"{path}: not UTF-8 text")
+            raise CommandError(f"{path}: {exc.strerror}") from None
+        except csvinput.CsvInvalid as exc:
+            raise CommandError("\n".join(f"{path}: row {row}, column {column or '-'}: {reason}"
+                                         for row, column, reason in exc.problems)) from None
+        header = [title.strip() for title in rows[0]] if rows else []
+        missing = REQUIRED_COLUMNS - set(header)
+        if missing:
+            raise CommandError(f"{path}: missing column(s): {', '.join(sorted(missing))}")
+        return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+                for row in rows[1:] if any(cell.strip() for cell in row)]
 
     def _one(self, row, use_worker):
         request = request_from_row(row)
