@@ -198,15 +198,15 @@ def test_devices_mean_nothing_in_another_schema(alpha, beta, client_for, ministr
     beta_client = password_only(client_for, beta, "twin@2fa.test")
     refused = beta_client.post("/staff/two-factor/", {"code": alpha_code}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200 and "This code is not right" in refused.content.decode()
-    # A console device's id placed in a municipal session verifies nothing there.
-    console_code = backup_code(ministry_user)
-    console_device = StaticDevice.objects.get(user=ministry_user)
-    assert console_code
+    # A session verified on the console is nobody on a municipality's host.
+    console = client_for("localhost")
+    console.post("/console/login/", {"username": "minister", "password": "minister-password-1"})
+    assert console.post("/console/two-factor/", {"code": backup_code(ministry_user)}).status_code == 302
+    assert console.get("/console/").status_code == 200
+    carried = client_for(alpha.primary_host)
+    carried.cookies["sessionid"] = console.cookies["sessionid"].value
+    assert carried.get("/staff/")["Location"].startswith("/staff/login/")
     alpha_client = password_only(client_for, alpha, "twin@2fa.test")
-    with schema_context(alpha.schema_name):
-        session = alpha_client.session
-        session["otp_device_id"] = console_device.persistent_id
-        session.save()
     assert alpha_client.get("/staff/")["Location"].startswith("/staff/two-factor/")
     # And a verified alpha session cookie is nobody on beta.
     alpha_client.post("/staff/two-factor/", {"code": backup_code("twin@2fa.test", alpha)})
