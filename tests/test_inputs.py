@@ -131,7 +131,7 @@ def test_json_nested_thousands_deep_is_400_not_a_recursion_error(town, api):
     assert response.status_code == 400 and "nested" in response.json()["detail"]
     body = {"write": {"content": {"first_name": json.loads("[" * 40 + "]" * 40)}}}
     assert api("post", "/api/dr/data/residents/1/create", body).status_code == 400
-    assert inputs.json_depth('{"a": "[[[[", "b": [[1]]}') == 3
+    assert inputs.json_depth(json.loads('{"a": "[[[[", "b": [[1]]}')) == 3
 
 
 @pytest.mark.parametrize("number", ["99999999999999999999", "-99999999999999999999", "1e999", "NaN", "Infinity"])

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.dateparse import parse_datetime as django_parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hamaynk.errors import FieldErrors
 
@@ -29,11 +30,24 @@ logger = logging.getLogger(__name__)
 
 MAX_BIGINT = 2**63 - 1
 MIN_BIGINT = -(2**63)
-# Opening brackets and quotes matter for nesting; everything else is skipped in bulk.
-_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 # Text a PostgreSQL text column cannot hold: NUL, and UTF-16 surrogates (only JSON's \u escapes
 # can produce them; psycopg cannot encode them).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The same in JSON text: only an escape (\u0000, \ud800…) can put either into a JSON string, so
+# the parsed strings are walked only when the raw text has such an escape.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF][0-9a-fA-F]{2})")
+
+# Where a refused character was found; translated only when something is refused.
+IN_ADDRESS = gettext_lazy("The address")
+IN_HEADER = gettext_lazy("A request header")
+IN_COOKIE = gettext_lazy("A cookie")
+IN_PARAMETER_NAME = gettext_lazy("A parameter name")
+IN_PARAMETER = gettext_lazy("The parameter “%(name)s”")
+IN_FIELD_NAME = gettext_lazy("A field name")
+IN_FIELD = gettext_lazy("The field “%(name)s”")
+IN_FILE_NAME = gettext_lazy("The name of the file in “%(name)s”")
+IN_BODY_TEXT = gettext_lazy("A text in the body")
+IN_BODY_NAME = gettext_lazy("A name in the body")
 
 
 class BadInput(Exception):
@@ -49,24 +63,28 @@ def unstorable(text):
     return bool(_UNSTORABLE.search(text))
 
 
-def check_text(text, where):
-    if unstorable(text):
+def check_text(text, where, name=""):
+    """BadInput when `text` holds a NUL or a surrogate; `where` (one of the IN_… texts) names
+    the place, with `name` for the parameter or field."""
+    if _UNSTORABLE.search(text):
+        place = str(where) % {"name": name[:50]} if "%(name)s" in str(where) else str(where)
         raise BadInput(_("%(where)s contains a character that is not allowed (a NUL or an invalid "
-                         "Unicode character).") % {"where": where})
+                         "Unicode character).") % {"where": place})
 
 
 # JSON ------------------------------------------------------------------------------------------
 
-def json_depth(text):
-    """The deepest nesting of arrays and objects in JSON text, found without recursion."""
-    depth = deepest = 0
-    for match in _JSON_STRUCTURE.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
+def json_depth(value):
+    """The deepest nesting of arrays and objects in parsed JSON, walked without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
             deepest = max(deepest, depth)
-        elif token in "]}":
-            depth -= 1
+            pending.extend((inner, depth + 1) for inner in item.values() if isinstance(inner, (dict, list)))
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            pending.extend((inner, depth + 1) for inner in item if isinstance(inner, (dict, list)))
     return deepest
 
 
@@ -95,10 +113,10 @@ def _check_strings(value):
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            check_text(item, _("A text in the body"))
+            check_text(item, IN_BODY_TEXT)
         elif isinstance(item, dict):
             for key, inner in item.items():
-                check_text(key, _("A name in the body"))
+                check_text(key, IN_BODY_NAME)
                 pending.append(inner)
         elif isinstance(item, list):
             pending.extend(item)
@@ -115,13 +133,17 @@ def parse_json(raw):
     if not raw.strip():
         return None
     limit = settings.INPUT_MAX_JSON_DEPTH
-    if json_depth(raw) > limit:
-        raise BadInput(_("The body is nested more than %(limit)s levels deep.") % {"limit": limit})
+    too_deep = _("The body is nested more than %(limit)s levels deep.") % {"limit": limit}
     try:
         value = json.loads(raw, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_refuse_constant)
+    except RecursionError:  # the parser gave up thousands of levels down
+        raise BadInput(too_deep) from None
     except ValueError:
         raise BadInput(_("The body is not valid JSON.")) from None
-    _check_strings(value)
+    if json_depth(value) > limit:
+        raise BadInput(too_deep)
+    if _ESCAPED_UNSTORABLE.search(raw):
+        _check_strings(value)
     return value
 
 
@@ -186,16 +208,16 @@ def check_request(request):
     if int(length) > settings.INPUT_MAX_REQUEST_BYTES:
         raise BadInput(_("The request is larger than %(mb)s MB.")
                        % {"mb": settings.INPUT_MAX_REQUEST_BYTES // (1024 * 1024)}, status=413)
-    check_text(request.path_info, _("The address"))
+    check_text(request.path_info, IN_ADDRESS)
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str):
-            check_text(value, _("A request header"))
+            check_text(value, IN_HEADER)
     for name, value in request.COOKIES.items():
-        check_text(name + value, _("A cookie"))
+        check_text(name + value, IN_COOKIE)
     for name, values in request.GET.lists():
-        check_text(name, _("A parameter name"))
+        check_text(name, IN_PARAMETER_NAME)
         for value in values:
-            check_text(value, _("The parameter “%(name)s”") % {"name": name[:50]})
+            check_text(value, IN_PARAMETER, name)
     _check_integer_parameters(request)
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
@@ -209,12 +231,12 @@ def check_request(request):
     except TooManyFieldsSent:
         raise BadInput(_("The form has too many fields.")) from None
     for name, values in fields.lists():
-        check_text(name, _("A field name"))
+        check_text(name, IN_FIELD_NAME)
         for value in values:
-            check_text(value, _("The field “%(name)s”") % {"name": name[:50]})
+            check_text(value, IN_FIELD, name)
     for name, uploads in files.lists():
         for upload in uploads:
-            check_text(upload.name or "", _("The name of the file in “%(name)s”") % {"name": name[:50]})
+            check_text(upload.name or "", IN_FILE_NAME, name)
 
 
 def wants_json(request):
