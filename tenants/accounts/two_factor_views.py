@@ -2,16 +2,16 @@
 device is removed and the next sign-in starts a new enrolment."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hamaynk.permissions import requires
 from hamaynk.twofactor import devices
 
 
+@requires("auth.change_user")
 @require_POST
-@permission_required("auth.change_user", raise_exception=True)
 def reset(request, pk):
     member = get_object_or_404(get_user_model(), pk=pk)
     devices.reset(member)

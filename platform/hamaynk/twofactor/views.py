@@ -17,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 
+from hamaynk.permissions import SIGNED_IN
+
 from . import devices, policy
 
 NEW_CODES_SESSION_KEY = "two_factor_new_codes"
@@ -75,6 +77,7 @@ def signed_in_required(view):
             return redirect_to_login(request.get_full_path(), "console:login" if policy.in_console() else "login")
         return view(request, *args, **kwargs)
 
+    wrapper.requirement = SIGNED_IN  # what the staff permission matrix reads (hamaynk.permissions)
     return wrapper
 
 
