@@ -4,7 +4,6 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from hamaynk.modules import all_modules
-from tenants.audit.context import acting_as_user
 from hamaynk.permissions import SIGNED_IN, requires
 from tenants.audit.context import acting_as_user
 
