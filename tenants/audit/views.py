@@ -1,10 +1,11 @@
 """The audit page: in a municipality's staff area (its own entries) and in the ministry console
 (the public schema's entries). The same view serves both; the schema the request is in decides
 which entries exist."""
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.shortcuts import render
+
+from hamaynk.permissions import requires
 
 from .display import action_label, describe, kind_label, person_label
 from .forms import AuditFilterForm
@@ -41,6 +42,6 @@ def _role_names():
     return {role.code: role.name for role in Role.objects.all()}
 
 
-@permission_required("audit.view_entry", raise_exception=True)
+@requires("audit.view_entry")
 def staff_entries(request):
     return entries_page(request, "audit/staff_entries.html")
