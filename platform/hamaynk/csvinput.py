@@ -3,7 +3,9 @@ files and refuses the same ones with the same row-and-column messages.
 
 Spreadsheets write CRLF, LF or (old Mac exports) CR alone; all three are line ends here. A cell
 longer than CSV_MAX_CELL_CHARS or holding a NUL is reported with its row and column before
-anything is imported, so a file that passes the preview also passes on confirm.
+anything is imported, so a file that passes the preview also passes on confirm. The apostrophe
+that CSV exports put before a cell that would start a formula (hamaynk.csvexport) is taken off,
+so an exported file comes back as it went out.
 """
 import csv
 import io
@@ -11,6 +13,7 @@ import io
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from hamaynk import csvexport
 from hamaynk.inputs import unstorable
 
 # The csv module's own limit (128 KiB a field) raises an error that names no field; ours is
@@ -68,7 +71,7 @@ def read_rows(raw, delimiter=None, max_cell=None):
                                                        "or an invalid Unicode character).")))
             if header is None:
                 header = [cell.strip()[:100] for cell in row]
-            rows.append(row)
+            rows.append([csvexport.restore(cell) for cell in row])
             if len(problems) >= MAX_PROBLEMS:
                 break
     except csv.Error as exc:
