@@ -12,7 +12,7 @@ MODULE = Module(
     section_required=True,
     load_section=section.load,
     check_section=section.check,
-    depends_on=("profile", "workcalendar"),
+    depends_on=("audit", "profile", "workcalendar"),
     staff_urls="tenants.accounts.urls_staff",
     permissions=(
         "auth.view_user", "auth.add_user", "auth.change_user",

@@ -176,7 +176,8 @@ def _group_names(pks):
 
 def _role_or_group(group):
     """A group's permissions are a role's permissions: the entry names the role when there is one."""
-    from tenants.accounts.models import Role
+    # Read through the app registry: audit sits below accounts, which records through it.
+    Role = apps.get_model("accounts", "Role")
 
     role = Role.objects.filter(group=group).first()
     return (role, f"{role.name} ({role.code})") if role is not None else (group, group.name)

@@ -1,6 +1,7 @@
 """The audit page: in a municipality's staff area (its own entries) and in the ministry console
 (the public schema's entries). The same view serves both; the schema the request is in decides
 which entries exist."""
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.db import connection
 from django.shortcuts import render
@@ -37,7 +38,8 @@ def _role_names():
     """Role codes (group names) to the roles' names in the page's language."""
     if connection.schema_name == "public":
         return {}
-    from tenants.accounts.models import Role
+    # Read through the app registry: audit sits below accounts, which records through it.
+    Role = apps.get_model("accounts", "Role")
 
     return {role.code: role.name for role in Role.objects.all()}
 
