@@ -1,5 +1,6 @@
 """CSV exports are safe to open in a spreadsheet: no cell can start a formula, numbers stay
 numbers, and no export can bypass the platform's one CSV writer."""
+
 import ast
 import csv
 import io
@@ -32,10 +33,26 @@ def rows_of(response):
 
 # The writer ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    "=1+1", "+374 10 123456", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", HYPERLINK,
-    "=cmd|' /C calc'!A0", "-", "+", "-12.5, 44.3", "--5", "-5e3", "- 5",
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        "+374 10 123456",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+        HYPERLINK,
+        "=cmd|' /C calc'!A0",
+        "-",
+        "+",
+        "-12.5, 44.3",
+        "--5",
+        "-5e3",
+        "- 5",
+    ],
+)
 def test_cells_that_could_start_a_formula_get_an_apostrophe(value):
     assert csvexport.neutralise(value) == "'" + value
     assert csvexport.restore(csvexport.neutralise(value)) == value
@@ -68,8 +85,7 @@ def test_none_and_booleans():
 
 def test_a_whole_file_keeps_numbers_and_quotes_formulas():
     text = csvexport.text(["name", "amount"], [[HYPERLINK, -1500], ["Արամ", Decimal("12.50")]], bom=False)
-    assert list(csv.reader(io.StringIO(text))) == [["name", "amount"], ["'" + HYPERLINK, "-1500"],
-                                                   ["Արամ", "12.50"]]
+    assert list(csv.reader(io.StringIO(text))) == [["name", "amount"], ["'" + HYPERLINK, "-1500"], ["Արամ", "12.50"]]
     assert csvexport.text(["a"], [], bom=True).startswith("\ufeff")
 
 
@@ -85,6 +101,7 @@ def test_an_exported_file_reads_back_as_it_went_out():
 
 # No export bypasses the writer -----------------------------------------------------------------
 
+
 def _python_files():
     for root in SOURCES:
         for path in root.rglob("*.py"):
@@ -99,20 +116,32 @@ def test_no_code_writes_csv_or_answers_text_csv_except_the_shared_writer():
     for path in _python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "csv" \
-                    and node.attr in ("writer", "DictWriter"):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "csv"
+                and node.attr in ("writer", "DictWriter")
+            ):
                 offences.append(f"{path.relative_to(REPO)}:{node.lineno} csv.{node.attr}")
-            elif isinstance(node, ast.ImportFrom) and node.module == "csv" \
-                    and {alias.name for alias in node.names} & {"writer", "DictWriter", "*"}:
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "csv"
+                and {alias.name for alias in node.names} & {"writer", "DictWriter", "*"}
+            ):
                 offences.append(f"{path.relative_to(REPO)}:{node.lineno} from csv import …")
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "text/csv" in node.value:
                 offences.append(f"{path.relative_to(REPO)}:{node.lineno} text/csv")
     assert offences == []
     # The walk does see the files it must: the exports import the shared writer.
-    users = {path.relative_to(REPO).as_posix() for path in _python_files()
-             if "csvexport" in path.read_text(encoding="utf-8")}
-    assert {"tenants/registers/views.py", "tenants/cases/kpi_views.py", "tenants/budget/public.py",
-            "tenants/website/opendata.py"} <= users
+    users = {
+        path.relative_to(REPO).as_posix() for path in _python_files() if "csvexport" in path.read_text(encoding="utf-8")
+    }
+    assert {
+        "tenants/registers/views.py",
+        "tenants/cases/kpi_views.py",
+        "tenants/budget/public.py",
+        "tenants/website/opendata.py",
+    } <= users
 
 
 # Each route of the municipal URL conf that can answer CSV, with the URLs that reach every
@@ -120,12 +149,18 @@ def test_no_code_writes_csv_or_answers_text_csv_except_the_shared_writer():
 # requested and must answer through the shared writer.
 CSV_ROUTES = {
     "staff/cases/kpis.csv": ["/staff/cases/kpis.csv"],
-    "staff/registers/<slug:code>/export.<str:fmt>": ["/staff/registers/council_decisions/export.csv",
-                                                     "/staff/registers/residents/export.csv"],
+    "staff/registers/<slug:code>/export.<str:fmt>": [
+        "/staff/registers/council_decisions/export.csv",
+        "/staff/registers/residents/export.csv",
+    ],
     "registers/<slug:code>.<str:fmt>": ["/registers/council_decisions.csv"],
     "open-data/budget.csv": ["/open-data/budget.csv"],
-    "open-data/<slug:code>.<str:fmt>": ["/open-data/decisions.csv", "/open-data/population.csv",
-                                        "/open-data/services.csv", "/open-data/budget.csv"],
+    "open-data/<slug:code>.<str:fmt>": [
+        "/open-data/decisions.csv",
+        "/open-data/population.csv",
+        "/open-data/services.csv",
+        "/open-data/budget.csv",
+    ],
 }
 
 
@@ -145,10 +180,14 @@ def test_every_csv_route_of_the_municipal_site_answers_through_the_writer(town, 
 
     from tenants.website.opendata import DATASETS
 
-    found = {route for route in _routes(get_resolver("hamaynk.urls_municipal").url_patterns)
-             if ".csv" in route or "<str:fmt>" in route}
+    found = {
+        route
+        for route in _routes(get_resolver("hamaynk.urls_municipal").url_patterns)
+        if ".csv" in route or "<str:fmt>" in route
+    }
     assert found == set(CSV_ROUTES)
-    assert {f"/open-data/{code}.csv" for code, _title, _text in DATASETS} <= set(CSV_ROUTES["open-data/<slug:code>.<str:fmt>"])
+    datasets = set(CSV_ROUTES["open-data/<slug:code>.<str:fmt>"])
+    assert {f"/open-data/{code}.csv" for code, _title, _text in DATASETS} <= datasets
     secretary = signed_in(client_for, town, "csv-walk@town.test", "secretary")
     urls = [url for group in CSV_ROUTES.values() for url in group]
     with mock.patch.object(csvexport, "response", wraps=csvexport.response) as writer:
@@ -162,41 +201,66 @@ def test_every_csv_route_of_the_municipal_site_answers_through_the_writer(town, 
 
 # Exports of real records -----------------------------------------------------------------------
 
+
 def test_a_formula_in_a_register_record_is_inert_in_the_staff_export_and_in_open_data(town, client_for):
     with schema_context(town.schema_name):
-        record = services.create("council_decisions", {
-            "number": "N 77-Ֆ", "date": "01.02.2026", "title": HYPERLINK, "text": "@SUM(1+1)*cmd|' /C calc'!A0",
-            "votes_for": 12, "votes_against": 0, "status": "adopted", "published": True}, actor="test")
+        record = services.create(
+            "council_decisions",
+            {
+                "number": "N 77-Ֆ",
+                "date": "01.02.2026",
+                "title": HYPERLINK,
+                "text": "@SUM(1+1)*cmd|' /C calc'!A0",
+                "votes_for": 12,
+                "votes_against": 0,
+                "status": "adopted",
+                "published": True,
+            },
+            actor="test",
+        )
     secretary = signed_in(client_for, town, "csv-secretary@town.test", "secretary")
     public = client_for(town.primary_host)
-    for response in (secretary.get("/staff/registers/council_decisions/export.csv"),
-                     public.get("/registers/council_decisions.csv"),
-                     public.get("/open-data/decisions.csv")):
+    for response in (
+        secretary.get("/staff/registers/council_decisions/export.csv"),
+        public.get("/registers/council_decisions.csv"),
+        public.get("/open-data/decisions.csv"),
+    ):
         assert response.status_code == 200
         rows = rows_of(response)
         header, found = rows[0], [r for r in rows if r[0] == str(record.uuid)]
         assert len(found) == 1, rows
-        cells = dict(zip(header, found[0]))
+        cells = dict(zip(header, found[0], strict=True))
         assert cells["title"] == "'" + HYPERLINK
         assert cells["text"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
         assert cells["votes_for"] == "12" and cells["number"] == "N 77-Ֆ"
-        assert not any(cell.startswith(csvexport.TRIGGERS) and not csvexport.PLAIN_NUMBER.fullmatch(cell)
-                       for row in rows for cell in row)
+        assert not any(
+            cell.startswith(csvexport.TRIGGERS) and not csvexport.PLAIN_NUMBER.fullmatch(cell)
+            for row in rows
+            for cell in row
+        )
     # JSON is data, not a spreadsheet: the title is given exactly as stored.
     data = public.get("/registers/council_decisions.json").json()
     assert [r["title"] for r in data["records"] if r["id"] == str(record.uuid)] == [HYPERLINK]
 
 
 def test_a_formula_in_a_service_name_is_inert_in_the_kpi_export(town, client_for):
-    from tenants.catalogue.models import Service
-
     from tenants.cases import workflow
+    from tenants.catalogue.models import Service
 
     with schema_context(town.schema_name):
         service = Service.objects.get(code="residence_certificate")
-        workflow.submit(service, {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-                                  "address": "Կենտրոն, Բաղրամյան, 11, 4", "purpose": "Բանկ"},
-                        applicant={"name": "Անի Պետրոսյան"}, channel="window")
+        workflow.submit(
+            service,
+            {
+                "psn": "1234567890",
+                "last_name": "Պետրոսյան",
+                "first_name": "Անի",
+                "address": "Կենտրոն, Բաղրամյան, 11, 4",
+                "purpose": "Բանկ",
+            },
+            applicant={"name": "Անի Պետրոսյան"},
+            channel="window",
+        )
         Service.objects.filter(pk=service.pk).update(name_en="=1+2", name_hy="=1+2", name_ru="=1+2")
     mayor = signed_in(client_for, town, "csv-head@town.test", "administrator")
     response = mayor.get("/staff/cases/kpis.csv", {"service": service.code}, HTTP_ACCEPT_LANGUAGE="en")
@@ -219,8 +283,11 @@ def test_budget_amounts_stay_numbers_and_category_names_are_inert(client_for):
 
 def test_one_municipalitys_poisoned_record_is_not_in_anothers_open_data(town, alpha, client_for):
     with schema_context(town.schema_name):
-        services.create("council_decisions", {"number": "N 5-Ի", "date": "01.03.2026", "title": "=ISOLATION()",
-                                              "status": "adopted", "published": True}, actor="test")
+        services.create(
+            "council_decisions",
+            {"number": "N 5-Ի", "date": "01.03.2026", "title": "=ISOLATION()", "status": "adopted", "published": True},
+            actor="test",
+        )
     elsewhere = rows_of(client_for(alpha.primary_host).get("/open-data/decisions.csv"))
     assert not any("ISOLATION" in cell for row in elsewhere for cell in row)
     here = rows_of(client_for(town.primary_host).get("/open-data/decisions.csv"))

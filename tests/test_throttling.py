@@ -1,6 +1,7 @@
 """Rate limits and the honeypot: the request after the limit gets 429 with Retry-After and a
 page in the visitor's language (JSON on the APIs); counters are per municipality, per address,
 per user name and per API key; a filled honeypot stores nothing."""
+
 import re
 
 import pytest
@@ -18,11 +19,25 @@ from tenants.catalogue.models import Service
 from tests.conftest import provision_ok
 from tests.registers_helpers import staff_user
 
-RESIDENCE = {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-             "address": "Կենտրոն, Բաղրամյան, 11, 4", "purpose": "Բանկ"}
-APPLICATION = {"applicant_name": "Նարե Սարգսյան", "applicant_email": "nare@example.am", "psn": "1234567890",
-               "last_name": "Պետրոսյան", "first_name": "Անի", "purpose": "Բանկ",
-               "address_0": "Կենտրոն", "address_1": "Բաղրամյան", "address_2": "11", "address_3": ""}
+RESIDENCE = {
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": "Կենտրոն, Բաղրամյան, 11, 4",
+    "purpose": "Բանկ",
+}
+APPLICATION = {
+    "applicant_name": "Նարե Սարգսյան",
+    "applicant_email": "nare@example.am",
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "purpose": "Բանկ",
+    "address_0": "Կենտրոն",
+    "address_1": "Բաղրամյան",
+    "address_2": "11",
+    "address_3": "",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +57,12 @@ def rates(settings):
 
 def a_case(municipality):
     with schema_context(municipality.schema_name):
-        return workflow.submit(Service.objects.get(code="residence_certificate"), RESIDENCE,
-                               applicant={"name": "Անի Պետրոսյան"}, channel=Case.Channel.WINDOW)
+        return workflow.submit(
+            Service.objects.get(code="residence_certificate"),
+            RESIDENCE,
+            applicant={"name": "Անի Պետրոսյան"},
+            channel=Case.Channel.WINDOW,
+        )
 
 
 def assert_refused_page(response, language):
@@ -54,9 +73,13 @@ def assert_refused_page(response, language):
     assert 1 <= retry_after <= 3600
     page = response.content.decode()
     with translation.override(language):
-        title, explanation = gettext("Too many requests"), gettext(
-            "This site has received more requests of this kind from your connection than it accepts in a short "
-            "time, so your last request was not processed.")
+        title, explanation = (
+            gettext("Too many requests"),
+            gettext(
+                "This site has received more requests of this kind from your connection than it accepts in a short "
+                "time, so your last request was not processed."
+            ),
+        )
     assert f'<html lang="{language}">' in page
     assert f"<h1>{title}</h1>" in page and explanation in page
     assert re.search(r"\b\d\d:\d\d\b", page), "the time to try again is shown"
@@ -64,6 +87,7 @@ def assert_refused_page(response, language):
 
 
 # Rates ----------------------------------------------------------------------------------------
+
 
 def test_rates_are_read_as_count_per_period():
     assert throttle.parse_rate("60/10m") == throttle.Rate(60, 600)
@@ -77,8 +101,16 @@ def test_rates_are_read_as_count_per_period():
 
 
 def test_every_scope_has_a_valid_default_rate():
-    for scope in ("applications", "confirmations", "tracking", "verification", "downloads", "sign_in_address",
-                  "sign_in_user", "api_key"):
+    for scope in (
+        "applications",
+        "confirmations",
+        "tracking",
+        "verification",
+        "downloads",
+        "sign_in_address",
+        "sign_in_user",
+        "api_key",
+    ):
         rate = throttle.rate_of(scope)
         assert rate is not None and rate.limit >= 20, scope
 
@@ -102,11 +134,12 @@ def test_counter_keys_carry_the_municipality_and_no_address(alpha, beta):
     with schema_context(beta.schema_name):
         beta_key = cache.make_key("throttle:tracking:abc:1")
     assert alpha_key != beta_key
-    assert (str(alpha.uuid) in alpha_key or alpha.schema_name in alpha_key)
-    assert (str(beta.uuid) in beta_key or beta.schema_name in beta_key)
+    assert str(alpha.uuid) in alpha_key or alpha.schema_name in alpha_key
+    assert str(beta.uuid) in beta_key or beta.schema_name in beta_key
 
 
 # Pages ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("language", ["hy", "en", "ru"])
 def test_the_lookup_after_the_limit_gets_429_in_the_visitors_language(town, client_for, rates, language):
@@ -115,8 +148,9 @@ def test_the_lookup_after_the_limit_gets_429_in_the_visitors_language(town, clie
     for _ in range(3):
         assert visitor.get("/track/", {"code": "AAAA-BBBB-CCCC"}, HTTP_ACCEPT_LANGUAGE=language).status_code == 200
     assert visitor.get("/track/", HTTP_ACCEPT_LANGUAGE=language).status_code == 200  # the empty form is free
-    page = assert_refused_page(visitor.get("/track/", {"code": "AAAA-BBBB-CCCC"}, HTTP_ACCEPT_LANGUAGE=language),
-                               language)
+    page = assert_refused_page(
+        visitor.get("/track/", {"code": "AAAA-BBBB-CCCC"}, HTTP_ACCEPT_LANGUAGE=language), language
+    )
     with schema_context(town.schema_name):
         from tenants.profile.models import MunicipalProfile
 
@@ -147,10 +181,11 @@ def test_a_flood_on_alpha_never_throttles_beta(alpha, beta, client_for, rates):
 def test_downloads_of_documents_and_files_are_limited(town, client_for, rates):
     rates(downloads="3/h")
     visitor = client_for(town.primary_host)
-    answers = [visitor.get("/track/document.pdf", {"code": "NONE"}).status_code,
-               visitor.get("/documents/999999/missing.pdf").status_code,
-               visitor.get("/registers/council_decisions/00000000-0000-0000-0000-000000000000/file/attachment")
-               .status_code]
+    answers = [
+        visitor.get("/track/document.pdf", {"code": "NONE"}).status_code,
+        visitor.get("/documents/999999/missing.pdf").status_code,
+        visitor.get("/registers/council_decisions/00000000-0000-0000-0000-000000000000/file/attachment").status_code,
+    ]
     assert answers == [404, 404, 404]
     assert_refused_page(visitor.get("/documents/999999/missing.pdf", HTTP_ACCEPT_LANGUAGE="en"), "en")
 
@@ -180,6 +215,7 @@ def test_email_confirmation_links_are_limited(town, client_for, rates):
 
 # Sign-in --------------------------------------------------------------------------------------
 
+
 def test_staff_sign_in_is_limited_per_user_name_and_per_address(client_for, rates):
     town = provision_ok()
     staff_user(town, "busy@throttle.test", "secretary", password="right-password-1")
@@ -188,17 +224,26 @@ def test_staff_sign_in_is_limited_per_user_name_and_per_address(client_for, rate
     assert client.get("/staff/login/").status_code == 200  # showing the form is free
     for _ in range(3):
         assert client.post("/staff/login/", {"username": "Busy@throttle.test", "password": "x"}).status_code == 200
-    refused = client.post("/staff/login/", {"username": "busy@throttle.test", "password": "right-password-1"},
-                          HTTP_ACCEPT_LANGUAGE="en")
+    refused = client.post(
+        "/staff/login/", {"username": "busy@throttle.test", "password": "right-password-1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert_refused_page(refused, "en")
     # Another user name from the same address still may, until the address has used its five.
     assert client.post("/staff/login/", {"username": "other@throttle.test", "password": "x"}).status_code == 200
     assert client.post("/staff/login/", {"username": "third@throttle.test", "password": "x"}).status_code == 429
     # From another address, the user name is still over its limit; a new one is not.
-    assert client.post("/staff/login/", {"username": "busy@throttle.test", "password": "x"},
-                       REMOTE_ADDR="10.9.9.9").status_code == 429
-    assert client.post("/staff/login/", {"username": "fourth@throttle.test", "password": "x"},
-                       REMOTE_ADDR="10.9.9.9").status_code == 200
+    assert (
+        client.post(
+            "/staff/login/", {"username": "busy@throttle.test", "password": "x"}, REMOTE_ADDR="10.9.9.9"
+        ).status_code
+        == 429
+    )
+    assert (
+        client.post(
+            "/staff/login/", {"username": "fourth@throttle.test", "password": "x"}, REMOTE_ADDR="10.9.9.9"
+        ).status_code
+        == 200
+    )
 
 
 def test_console_sign_in_is_limited(client_for, rates):
@@ -212,6 +257,7 @@ def test_console_sign_in_is_limited(client_for, rates):
 
 
 # APIs -----------------------------------------------------------------------------------------
+
 
 def test_each_api_key_has_its_own_limit_on_both_apis(town, alpha, client_for, rates):
     from tenants.registers import apikeys
@@ -235,8 +281,12 @@ def test_each_api_key_has_its_own_limit_on_both_apis(town, alpha, client_for, ra
     for refused in (registers(busy), registration(busy)):
         assert refused.status_code == 429 and refused["Content-Type"].startswith("application/json")
         assert 1 <= int(refused["Retry-After"]) <= 60
-        assert refused.json() == {"detail": gettext("Too many requests with this API key. Try again after the "
-                                                    "number of seconds given in the Retry-After header.")}
+        assert refused.json() == {
+            "detail": gettext(
+                "Too many requests with this API key. Try again after the "
+                "number of seconds given in the Retry-After header."
+            )
+        }
     assert registers(calm).status_code == 200
     assert registers(elsewhere, client_for(alpha.primary_host)).status_code == 200
     # Without a valid key there is nothing to count: 401 as before, not 429.
@@ -245,19 +295,23 @@ def test_each_api_key_has_its_own_limit_on_both_apis(town, alpha, client_for, ra
 
 # Honeypot -------------------------------------------------------------------------------------
 
+
 def test_the_honeypot_is_hidden_from_people_and_assistive_technology(town, client_for):
     visitor = client_for(town.primary_host)
     for url in ("/apply/residence_certificate/", "/track/", "/verify/"):
         page = visitor.get(url).content.decode()
-        found = re.search(r'<div class="honeypot" aria-hidden="true" style="([^"]*)"><label for="([^"]+)">[^<]+'
-                          r'</label><input type="text" id="([^"]+)" name="([^"]+)" value="" tabindex="-1" '
-                          r'autocomplete="off"></div>', page)
+        found = re.search(
+            r'<div class="honeypot" aria-hidden="true" style="([^"]*)"><label for="([^"]+)">[^<]+'
+            r'</label><input type="text" id="([^"]+)" name="([^"]+)" value="" tabindex="-1" '
+            r'autocomplete="off"></div>',
+            page,
+        )
         assert found, url
         style, label_for, field_id, name = found.groups()
         assert name == honeypot.FIELD and label_for == field_id
         assert "left:-10000px" in style and "display:none" not in style.replace(" ", "")
         # Inside the form that is sent.
-        form = page[page.rindex("<form", 0, found.start()):page.index("</form>", found.end())]
+        form = page[page.rindex("<form", 0, found.start()) : page.index("</form>", found.end())]
         assert 'method="' in form
 
 
@@ -282,8 +336,9 @@ def test_a_filled_honeypot_on_the_lookups_finds_nothing(town, client_for):
     visitor = client_for(town.primary_host)
     found = visitor.get("/track/", {"code": case.tracking_code}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert case.reg_number in found
-    robot = visitor.get("/track/", {"code": case.tracking_code, honeypot.FIELD: "x"},
-                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    robot = visitor.get(
+        "/track/", {"code": case.tracking_code, honeypot.FIELD: "x"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert case.reg_number not in robot and "No application has this tracking code" in robot
     robot = visitor.get("/verify/", {"code": "ANY-CODE", honeypot.FIELD: "x"}, HTTP_ACCEPT_LANGUAGE="en")
     assert robot.status_code == 200 and 'id="not-valid"' in robot.content.decode()

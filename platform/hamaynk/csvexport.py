@@ -19,6 +19,7 @@ before a trigger character gets one more, so nothing a person typed is lost on t
 Code outside this module never uses `csv.writer` or builds a `text/csv` response itself; a test
 walks the sources to keep it so.
 """
+
 import csv
 import io
 import re

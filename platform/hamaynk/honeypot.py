@@ -8,6 +8,7 @@ up: the robot learns nothing it could adapt to.
 
 Templates include `hamaynk/honeypot.html` inside the form; views ask `filled(request)` first.
 """
+
 FIELD = "website"
 
 

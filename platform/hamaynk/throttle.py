@@ -18,6 +18,7 @@ A refused request gets HTTP 429 with `Retry-After` (seconds until the window end
 the site's chrome for people, `{"detail": …}` for the APIs. Rates are settings read from the
 environment (THROTTLE_RATES, see docs/running.md).
 """
+
 import functools
 import hashlib
 import math
@@ -51,7 +52,7 @@ class Throttled(Exception):
 
 
 def parse_rate(text):
-    """"60/10m" → Rate(60, 600); "off" → None (no limit)."""
+    """ "60/10m" → Rate(60, 600); "off" → None (no limit)."""
     text = text.strip().lower().replace(" ", "")
     if text == OFF:
         return None
@@ -93,6 +94,7 @@ def hit(scope, identity, now=None):
 
 # Who a request counts against ---------------------------------------------------------------
 
+
 def client_address(request):
     """The client's address as the sign-in lockout sees it (django-axes: REMOTE_ADDR, or the
     forwarded address when AXES_IPWARE_* describes the proxies in front)."""
@@ -113,6 +115,7 @@ def tracking_or_verification_code(request):
 
 
 # Views ----------------------------------------------------------------------------------------
+
 
 def limit(scope, *, key=client_address, methods=None, when=None):
     """Decorates a view: each request (of `methods`, and for which `when(request)` holds) counts
@@ -149,15 +152,22 @@ def too_many_requests(request, refusal):
 
     municipal = isinstance(getattr(request, "tenant", None), Municipality)
     again = timezone.localtime(timezone.now() + timedelta(seconds=refusal.retry_after))
-    response = render(request, "hamaynk/too_many_requests.html", {
-        "base_template": "website/base.html" if municipal else "hamaynk/base.html",
-        "retry_at": again, "retry_after": refusal.retry_after,
-    }, status=429)
+    response = render(
+        request,
+        "hamaynk/too_many_requests.html",
+        {
+            "base_template": "website/base.html" if municipal else "hamaynk/base.html",
+            "retry_at": again,
+            "retry_after": refusal.retry_after,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(refusal.retry_after)
     return response
 
 
 # APIs -----------------------------------------------------------------------------------------
+
 
 def refuse_api_key(key):
     """None while the API key is within its rate, else the JSON 429 to answer with."""
@@ -166,9 +176,16 @@ def refuse_api_key(key):
     try:
         hit("api_key", f"api-key:{key.pk}")
     except Throttled as refusal:
-        response = JsonResponse({"detail": _("Too many requests with this API key. Try again after the "
-                                             "number of seconds given in the Retry-After header.")},
-                                status=429, json_dumps_params={"ensure_ascii": False})
+        response = JsonResponse(
+            {
+                "detail": _(
+                    "Too many requests with this API key. Try again after the "
+                    "number of seconds given in the Retry-After header."
+                )
+            },
+            status=429,
+            json_dumps_params={"ensure_ascii": False},
+        )
         response["Retry-After"] = str(refusal.retry_after)
         return response
     return None
