@@ -52,7 +52,7 @@ class Throttled(Exception):
 
 
 def parse_rate(text):
-    """ "60/10m" → Rate(60, 600); "off" → None (no limit)."""
+    """Reads "60/10m" as Rate(60, 600), and "off" as None (no limit)."""
     text = text.strip().lower().replace(" ", "")
     if text == OFF:
         return None
