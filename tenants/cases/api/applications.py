@@ -136,8 +136,8 @@ def _submission(body, service, case=None):
     stored = documents.stored_values(body.get("documentUrls"), errors)
     if errors:
         raise invalid(errors)
-    return {"applicant_id": applicant_id.strip(), "name": name.strip() if isinstance(name, str) else "", "created": created, "data": data,
-            "cleaned": cleaned, "documents": stored, "applicant": applicant}
+    return {"applicant_id": applicant_id.strip(), "name": name.strip() if isinstance(name, str) else "",
+            "created": created, "data": data, "cleaned": cleaned, "documents": stored, "applicant": applicant}
 
 
 def _created(given, errors):
@@ -154,7 +154,7 @@ def _created(given, errors):
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return timestamp(moment.astimezone(datetime.timezone.utc))
+    return timestamp(moment.astimezone(datetime.UTC))
 
 
 def _applicant(given, errors):
