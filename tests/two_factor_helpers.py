@@ -84,11 +84,14 @@ def password_and_code(client, username, password, municipality=None):
 
 def page_second_step(page, username):
     """In the browser, after the password form was sent: types a code if the page asks for one."""
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/login/" not in url)
     if "/two-factor/" in page.url:
-        page.fill("#id_code", backup_code(username, page.url))
+        code = backup_code(username, page.url)
+        if "/two-factor/enrol/" in page.url:  # no device yet: now there is a sheet, so the code page
+            page.goto(page.url.replace("/two-factor/enrol/", "/two-factor/"))
+        page.fill("#id_code", code)
         page.click("button[type=submit].primary")
-        page.wait_for_load_state()
+        page.wait_for_url(lambda url: "/two-factor/" not in url)
 
 
 def current_totp(secret_text):
