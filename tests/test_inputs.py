@@ -32,7 +32,7 @@ def key(town):
 @pytest.fixture
 def api(town, key, client_for):
     client = client_for(town.primary_host)
-    headers = {"Authorization": key, **MEDIATOR}
+    headers = {"Authorization": key, **MEDIATOR, "Accept-Language": "en"}
 
     def call(method, path, body=None, **params):
         if method == "get":

@@ -137,11 +137,11 @@ INPUT_MAX_REQUEST_BYTES = env.int("INPUT_MAX_REQUEST_BYTES", default=60 * 1024 *
 INPUT_MAX_JSON_DEPTH = env.int("INPUT_MAX_JSON_DEPTH", default=32)
 # Query parameters that are whole numbers on every page and API that reads them, with their range.
 INPUT_INTEGER_PARAMETERS = {
-    "page": (-2**63, 2**63 - 1),
-    "firstResult": (-2**63, 2**63 - 1),
-    "maxResult": (-2**63, 2**63 - 1),
-    "offset": (-2**63, 2**63 - 1),
-    "limit": (-2**63, 2**63 - 1),
+    "page": (0, 2**63 - 1),
+    "firstResult": (0, 2**63 - 1),
+    "maxResult": (0, 2**63 - 1),
+    "offset": (0, 2**63 - 1),
+    "limit": (0, 2**63 - 1),
     "year": (1, 9999),
 }
 # A cell of an uploaded CSV file (hamaynk.csvinput); longer ones are reported by row and column.
@@ -209,6 +209,7 @@ THROTTLE_RATES = {
     "sign_in_user": env.str("THROTTLE_SIGN_IN_USER", default="20/10m"),  # sign-in attempts per user name
     "api_key": env.str("THROTTLE_API_KEY", default="1200/m"),  # API requests per key
 }
+
 # Two-factor sign-in (django-otp: TOTP apps and single-use backup codes). Required for the
 # ministry console and for municipal staff whose roles read personal data (see
 # hamaynk.twofactor.policy). Wrong codes are throttled per device by django-otp (1, 2, 4, 8 …
