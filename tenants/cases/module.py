@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamaynk.modules import Module
 
-from . import stats
+from . import personal_data, stats
 
 MODULE = Module(
     code="cases",
@@ -19,5 +19,6 @@ MODULE = Module(
     # the window. Acting on a case is the workflow's business: its transitions name the roles.
     permissions=("cases.view_case", "cases.add_case"),
     statistics=stats.collect,
+    reads_personal_data=personal_data.reads_personal_data,
     staff_menu=((_("Applications"), "cases:inbox"), (_("Register a walk-in application"), "cases:walk_in")),
 )

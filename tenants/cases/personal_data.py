@@ -5,14 +5,18 @@ applicant's identifiers to whoever opens them.
 An identifier is a value of one of the service's form fields of a personal-identifier type
 (the same test the registers use for their own fields), so a service whose form asks for none
 — a request to the mayor — leaves no entry."""
+
 from tenants.registers.models import PersonalDataAccess
 
 PAGE, RECEIPT, FILE = "page", "receipt", "file"
 
 
 def person_ids(case):
-    return [case.data[code] for code, field_type in case.service.form_fields.items()
-            if field_type.personal and case.data.get(code)]
+    return [
+        case.data[code]
+        for code, field_type in case.service.form_fields.items()
+        if field_type.personal and case.data.get(code)
+    ]
 
 
 def log_read(case, user, what, name=""):
@@ -22,7 +26,17 @@ def log_read(case, user, what, name=""):
     if not ids:
         return False
     PersonalDataAccess.objects.create(
-        case_id=case.pk, case_number=case.reg_number, person_ids=ids, user=user,
-        channel=PersonalDataAccess.Channel.STAFF, what=f"{what}:{name}"[:200] if name else what,
+        case_id=case.pk,
+        case_number=case.reg_number,
+        person_ids=ids,
+        user=user,
+        channel=PersonalDataAccess.Channel.STAFF,
+        what=f"{what}:{name}"[:200] if name else what,
     )
     return True
+
+
+def reads_personal_data(role):
+    """Asked by the two-factor policy: a role that reads applications reads the identifiers,
+    names and addresses of the people who applied."""
+    return role.group.permissions.filter(content_type__app_label="cases", codename="view_case").exists()
