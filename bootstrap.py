@@ -4,6 +4,7 @@
 Each makes (or refreshes) a virtual environment in .venv with what Hamaynk needs, then
 starts the platform or runs the whole test suite. Nothing but Python 3.11 is assumed.
 """
+
 import hashlib
 import os
 import shutil
@@ -43,8 +44,11 @@ def ensure_chromium():
         sh("apt-get", "update", "-qq", env=env)
         sh("apt-get", "install", "-y", "-qq", "chromium", env=env)
     else:
-        print("Chromium is not installed and cannot be installed here: browser tests will be "
-              "skipped (under CI=true they fail).", flush=True)
+        print(
+            "Chromium is not installed and cannot be installed here: browser tests will be "
+            "skipped (under CI=true they fail).",
+            flush=True,
+        )
 
 
 def main():

@@ -10,6 +10,7 @@ page view with a few parameters, an application form of 30 fields, a GovStack JS
 parsing the same request without the guard (which Django and the views do anyway; the guard's
 parsed JSON is reused by the APIs), and their ratio. No database is needed.
 """
+
 import argparse
 import json
 import os
@@ -28,18 +29,25 @@ def requests():
 
     factory = RequestFactory(HTTP_HOST="aparan.localhost", HTTP_ACCEPT_LANGUAGE="hy")
     form = {f"field_{i}": "Արամ Պետրոսյան, Բաղրամյան 11" for i in range(30)}
-    record = {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-              "address": {"settlement": "Կենտրոն", "street": "Բաղրամյան", "building": "11"}}
+    record = {
+        "psn": "1234567890",
+        "last_name": "Պետրոսյան",
+        "first_name": "Անի",
+        "address": {"settlement": "Կենտրոն", "street": "Բաղրամյան", "building": "11"},
+    }
     small = {"write": {"content": {**record, "notes": "Ա" * 4000}}}
     large = {"write": {"content": {"rows": [record] * 5000}}}
     return {
-        "page GET, 4 parameters": factory.get("/staff/cases/", {"scope": "all", "due": "overdue", "page": "3",
-                                                                "service": "residence_certificate"}),
+        "page GET, 4 parameters": factory.get(
+            "/staff/cases/", {"scope": "all", "due": "overdue", "page": "3", "service": "residence_certificate"}
+        ),
         "form POST, 30 fields": factory.post("/apply/residence_certificate/", form),
-        "JSON POST, 5 KB": factory.post("/api/dr/data/residents/1/create", json.dumps(small),
-                                        content_type="application/json"),
-        "JSON POST, 1 MB": factory.post("/api/dr/data/residents/1/create", json.dumps(large),
-                                        content_type="application/json"),
+        "JSON POST, 5 KB": factory.post(
+            "/api/dr/data/residents/1/create", json.dumps(small), content_type="application/json"
+        ),
+        "JSON POST, 1 MB": factory.post(
+            "/api/dr/data/residents/1/create", json.dumps(large), content_type="application/json"
+        ),
     }
 
 
@@ -64,8 +72,10 @@ def main():
                 work(copy)
                 times.append((time.perf_counter() - start) * 1e6)
         checked, parsed = statistics.median(guard), statistics.median(parse)
-        print(f"{name:<24} guard median {checked:9.1f} µs (p90 {sorted(guard)[int(len(guard) * 0.9)]:9.1f})"
-              f"   parsing alone {parsed:9.1f} µs   ratio {checked / parsed:5.2f}   ({repeat} runs, {len(body):,} B)")
+        print(
+            f"{name:<24} guard median {checked:9.1f} µs (p90 {sorted(guard)[int(len(guard) * 0.9)]:9.1f})"
+            f"   parsing alone {parsed:9.1f} µs   ratio {checked / parsed:5.2f}   ({repeat} runs, {len(body):,} B)"
+        )
 
 
 def _parse_only(request):

@@ -10,6 +10,7 @@ median and 90th percentile of the whole pipeline (submit + every step) and of it
 It uses a scratch database `hamaynk_bench` on DATABASE_URL's server (else 127.0.0.1:5432,
 else the embedded PostgreSQL) and drops it at the end unless --keep is given.
 """
+
 import argparse
 import os
 import statistics
@@ -24,8 +25,9 @@ def main():
     parser.add_argument("--samples", type=int, default=15, help="provisionings measured per level")
     parser.add_argument("--replays", type=int, default=5, help="migration replays measured per level")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--profile", action="store_true",
-                        help="after the last level, profile one more provisioning (cProfile, top 25)")
+    parser.add_argument(
+        "--profile", action="store_true", help="after the last level, profile one more provisioning (cProfile, top 25)"
+    )
     args = parser.parse_args()
     levels = sorted(int(x) for x in args.levels.split(","))
 
@@ -42,10 +44,14 @@ def measure(args, levels):
     from tests.conftest import make_request
 
     hosted = 0
-    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, "
-          f"{os.cpu_count()} CPUs; {args.samples} samples per level\n")
-    print(f"{'hosted':>7} | {'pipeline p50':>12} {'p90':>7} | {'schema step p50':>15} {'p90':>7} | "
-          f"{'migration replay p50':>20} {'p90':>7}")
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, "
+        f"{os.cpu_count()} CPUs; {args.samples} samples per level\n"
+    )
+    print(
+        f"{'hosted':>7} | {'pipeline p50':>12} {'p90':>7} | {'schema step p50':>15} {'p90':>7} | "
+        f"{'migration replay p50':>20} {'p90':>7}"
+    )
     results = {}
     serial = 0
     for level in levels:
@@ -79,10 +85,13 @@ def measure(args, levels):
                 cursor.execute(f"DROP SCHEMA {scratch} CASCADE")
 
         results[level] = statistics.median(pipeline)
-        print(f"{level:>7} | {statistics.median(pipeline):>10.3f} s {percentile(pipeline, .9):>5.3f} s | "
-              f"{statistics.median(schema_step):>13.3f} s {percentile(schema_step, .9):>5.3f} s | "
-              f"{statistics.median(replay):>18.3f} s {percentile(replay, .9):>5.3f} s"
-              f"   (filled to {level} in {fill_seconds:.0f} s)", flush=True)
+        print(
+            f"{level:>7} | {statistics.median(pipeline):>10.3f} s {percentile(pipeline, 0.9):>5.3f} s | "
+            f"{statistics.median(schema_step):>13.3f} s {percentile(schema_step, 0.9):>5.3f} s | "
+            f"{statistics.median(replay):>18.3f} s {percentile(replay, 0.9):>5.3f} s"
+            f"   (filled to {level} in {fill_seconds:.0f} s)",
+            flush=True,
+        )
 
     if args.profile:
         import cProfile
@@ -95,8 +104,10 @@ def measure(args, levels):
 
     if len(levels) > 1:
         low, high = levels[0], levels[-1]
-        print(f"\npipeline p50 at {high} hosted / at {low} hosted = {results[high] / results[low]:.2f}"
-              f"  (target ≤ 1.2; p50 at {high} = {results[high]:.3f} s, target ≤ 1.0 s)")
+        print(
+            f"\npipeline p50 at {high} hosted / at {low} hosted = {results[high] / results[low]:.2f}"
+            f"  (target ≤ 1.2; p50 at {high} = {results[high]:.3f} s, target ≤ 1.0 s)"
+        )
     print(f"municipalities in the database: {Municipality.objects.exclude(schema_name='public').count()}")
 
 

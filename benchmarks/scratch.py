@@ -1,5 +1,6 @@
 """A scratch database for a benchmark: created on the PostgreSQL server the tests would use,
 migrated, with its golden schema, and dropped afterwards."""
+
 import os
 import sys
 from contextlib import contextmanager
@@ -18,13 +19,15 @@ def scratch_database(name, keep=False):
     admin = _admin_connect(server)
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
-        "DATABASE_URL": services.with_database(server, name),
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-        "HAMAYNK_VAR_DIR": f"/tmp/{name}-var",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
+            "DATABASE_URL": services.with_database(server, name),
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+            "HAMAYNK_VAR_DIR": f"/tmp/{name}-var",
+        }
+    )
     import django
 
     django.setup()

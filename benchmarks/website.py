@@ -29,6 +29,7 @@ by ±10% from run to run with what else runs, so compare a few runs before readi
 It uses a scratch database `hamaynk_bench_website` on DATABASE_URL's server (else
 127.0.0.1:5432, else the embedded PostgreSQL) and drops it at the end unless --keep is given.
 """
+
 import argparse
 import http.client
 import os
@@ -100,8 +101,10 @@ def measure(args, server, port):
     from provisioning.pipeline import provision
     from tests.conftest import make_request, provision_ok
 
-    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPUs; "
-          f"{args.clients} clients, {args.rounds} rounds × {args.seconds:g} s per level; home page in Armenian\n")
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, {os.cpu_count()} CPUs; "
+        f"{args.clients} clients, {args.rounds} rounds × {args.seconds:g} s per level; home page in Armenian\n"
+    )
     first = provision_ok("town1")
     results = [load(args, server, port, [first], first)]
 
@@ -121,13 +124,17 @@ def measure(args, server, port):
     for municipality in (first, other):
         results.append(load(args, server, port, hosted, municipality))
 
-    print(f"\n{'hosted':>6} | {'municipality':<12} | {'rps (median)':>12} | {'p50':>8} {'p90':>8} | "
-          f"{'CPU per request: server':>23} {'PostgreSQL':>10} | {'SQL queries':>11}")
+    print(
+        f"\n{'hosted':>6} | {'municipality':<12} | {'rps (median)':>12} | {'p50':>8} {'p90':>8} | "
+        f"{'CPU per request: server':>23} {'PostgreSQL':>10} | {'SQL queries':>11}"
+    )
     for r in results:
-        print(f"{r['hosted']:>6} | {r['slug']:<12} | {statistics.median(r['rps']):>12.1f} | "
-              f"{statistics.median(r['latencies']) * 1000:>5.1f} ms {percentile(r['latencies'], .9) * 1000:>5.1f} ms | "
-              f"{r['server_cpu'] * 1000:>20.1f} ms {r['database_cpu'] * 1000:>7.1f} ms | {r['queries']:>11}"
-              f"   (rounds: {', '.join(f'{x:.0f}' for x in r['rps'])})")
+        print(
+            f"{r['hosted']:>6} | {r['slug']:<12} | {statistics.median(r['rps']):>12.1f} | "
+            f"{statistics.median(r['latencies']) * 1000:>5.1f} ms {percentile(r['latencies'], 0.9) * 1000:>5.1f} ms | "
+            f"{r['server_cpu'] * 1000:>20.1f} ms {r['database_cpu'] * 1000:>7.1f} ms | {r['queries']:>11}"
+            f"   (rounds: {', '.join(f'{x:.0f}' for x in r['rps'])})"
+        )
     low, high = statistics.median(results[0]["rps"]), statistics.median(results[1]["rps"])
     print(f"\nrps at {results[1]['hosted']} hosted / rps at 1 hosted = {high / low:.3f}  (target ≥ 0.95)")
     if len({r["queries"] for r in results}) != 1:
@@ -153,10 +160,15 @@ def load(args, server, port, hosted, target):
     for client in clients:
         client.close()
     print(f"  {len(hosted)} hosted, {target.slug}: {statistics.median(rps):.1f} rps", flush=True)
-    return {"hosted": len(hosted), "slug": target.slug, "rps": rps, "latencies": latencies,
-            "server_cpu": (cpu_after[0] - cpu_before[0]) / len(latencies),
-            "database_cpu": (cpu_after[1] - cpu_before[1]) / len(latencies),
-            "queries": count_queries(target)}
+    return {
+        "hosted": len(hosted),
+        "slug": target.slug,
+        "rps": rps,
+        "latencies": latencies,
+        "server_cpu": (cpu_after[0] - cpu_before[0]) / len(latencies),
+        "database_cpu": (cpu_after[1] - cpu_before[1]) / len(latencies),
+        "queries": count_queries(target),
+    }
 
 
 def checkpoint():
@@ -176,8 +188,10 @@ def server_backends():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
         return [pid for (pid,) in cursor.fetchall()]
 
 
@@ -200,6 +214,7 @@ def repeat(municipality, deadline, timings):
             t0 = time.perf_counter()
             get(client, municipality)
             timings.append(time.perf_counter() - t0)  # list.append is atomic under the GIL
+
     return client_loop
 
 

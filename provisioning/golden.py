@@ -11,6 +11,7 @@ generated once, when the golden schema is built, from the catalog:
 * the golden rows (migration records, content types, permissions) with their ids, so content
   type ids agree across schemas, then every identity sequence moved past the copied ids.
 """
+
 import hashlib
 import re
 import time
@@ -129,80 +130,125 @@ def generate_clone_sql(source):
     src_prefix = f"{source}."
     with _catalog_cursor() as cursor:
         _refuse_unsupported(cursor, source)
-        tables = [r[0] for r in _rows(cursor, """
+        tables = [
+            r[0]
+            for r in _rows(
+                cursor,
+                """
             SELECT c.relname FROM pg_class c
             WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p')
-            ORDER BY c.relname""", [source])]
-        serial_defaults = _rows(cursor, """
+            ORDER BY c.relname""",
+                [source],
+            )
+        ]
+        serial_defaults = _rows(
+            cursor,
+            """
             SELECT c.relname, a.attname FROM pg_attrdef d
             JOIN pg_class c ON c.oid = d.adrelid
             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
             WHERE c.relnamespace = %s::regnamespace
-              AND pg_get_expr(d.adbin, d.adrelid) LIKE '%%nextval(%%'""", [source])
+              AND pg_get_expr(d.adbin, d.adrelid) LIKE '%%nextval(%%'""",
+            [source],
+        )
         if serial_defaults:
             raise GoldenSchemaError(
                 "Columns use sequence defaults instead of identity columns, which a copy would "
-                f"share with the golden schema: {serial_defaults}")
+                f"share with the golden schema: {serial_defaults}"
+            )
 
         statements = [f"CREATE SCHEMA {dst}"]
         for table in tables:
             statements.append(
                 f"CREATE TABLE {dst}.{quote(table)} (LIKE {quote(source)}.{quote(table)} "
                 "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING CONSTRAINTS "
-                "INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS)")
+                "INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS)"
+            )
 
         with_rows = _tables_with_rows(cursor, source, tables)
         for table in with_rows:
-            columns = [r[0] for r in _rows(cursor, """
+            columns = [
+                r[0]
+                for r in _rows(
+                    cursor,
+                    """
                 SELECT a.attname FROM pg_attribute a
                 WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
                   AND a.attgenerated = ''
-                ORDER BY a.attnum""", [f"{quote(source)}.{quote(table)}"])]
+                ORDER BY a.attnum""",
+                    [f"{quote(source)}.{quote(table)}"],
+                )
+            ]
             column_list = ", ".join(quote(c) for c in columns)
             statements.append(
                 f"INSERT INTO {dst}.{quote(table)} ({column_list}) OVERRIDING SYSTEM VALUE "
-                f"SELECT {column_list} FROM {quote(source)}.{quote(table)}")
+                f"SELECT {column_list} FROM {quote(source)}.{quote(table)}"
+            )
 
-        for table, name, definition in _rows(cursor, """
+        for table, name, definition in _rows(
+            cursor,
+            """
                 SELECT c.relname, con.conname, pg_get_constraintdef(con.oid)
                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
                 WHERE con.connamespace = %s::regnamespace AND con.contype IN ('p', 'u', 'x')
-                ORDER BY c.relname, con.contype, con.conname""", [source]):
+                ORDER BY c.relname, con.contype, con.conname""",
+            [source],
+        ):
             statements.append(f"ALTER TABLE {dst}.{quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
-        for (definition,) in _rows(cursor, """
+        for (definition,) in _rows(
+            cursor,
+            """
                 SELECT pg_get_indexdef(i.indexrelid)
                 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                 WHERE ic.relnamespace = %s::regnamespace
                   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                                   WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                                     AND con.contype IN ('p', 'u', 'x'))
-                ORDER BY ic.relname""", [source]):
-            statements.append(_repoint(definition, f" ON {src_prefix}", f" ON {dst}.")
-                              .replace(f" ON ONLY {src_prefix}", f" ON ONLY {dst}."))
+                ORDER BY ic.relname""",
+            [source],
+        ):
+            statements.append(
+                _repoint(definition, f" ON {src_prefix}", f" ON {dst}.").replace(
+                    f" ON ONLY {src_prefix}", f" ON ONLY {dst}."
+                )
+            )
 
-        for table, name, definition in _rows(cursor, """
+        for table, name, definition in _rows(
+            cursor,
+            """
                 SELECT c.relname, con.conname, pg_get_constraintdef(con.oid)
                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
                 WHERE con.connamespace = %s::regnamespace AND con.contype = 'f'
-                ORDER BY c.relname, con.conname""", [source]):
+                ORDER BY c.relname, con.conname""",
+            [source],
+        ):
             definition = _repoint(definition, f"REFERENCES {src_prefix}", f"REFERENCES {dst}.")
             statements.append(f"ALTER TABLE {dst}.{quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
-        for (definition,) in _rows(cursor, """
+        for (definition,) in _rows(
+            cursor,
+            """
                 SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
                 WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal
-                ORDER BY c.relname, t.tgname""", [source]):
+                ORDER BY c.relname, t.tgname""",
+            [source],
+        ):
             statements.append(_repoint(definition, f" ON {src_prefix}", f" ON {dst}."))
 
-        for table, column in _rows(cursor, """
+        for table, column in _rows(
+            cursor,
+            """
                 SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
                 WHERE c.relnamespace = %s::regnamespace AND a.attidentity <> '' AND c.relkind = 'r'
-                ORDER BY c.relname""", [source]):
+                ORDER BY c.relname""",
+            [source],
+        ):
             if table in with_rows:
                 statements.append(
                     f"SELECT setval(pg_get_serial_sequence('{dst}.{quote(table)}', '{column}'), "
-                    f"COALESCE((SELECT max({quote(column)}) FROM {dst}.{quote(table)}), 0) + 1, false)")
+                    f"COALESCE((SELECT max({quote(column)}) FROM {dst}.{quote(table)}), 0) + 1, false)"
+                )
     return ";\n".join(statements) + ";\n", len(tables)
 
 
@@ -215,14 +261,15 @@ def _repoint(definition, old, new):
 def _tables_with_rows(cursor, source, tables):
     if not tables:
         return []
-    union = " UNION ALL ".join(
-        f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(source)}.{quote(t)})" for t in tables)
+    union = " UNION ALL ".join(f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(source)}.{quote(t)})" for t in tables)
     return [r[0] for r in _rows(cursor, union, tables)]
 
 
 def _refuse_unsupported(cursor, source):
     """Objects the copy script does not recreate must not hide in the golden schema."""
-    found = _rows(cursor, """
+    found = _rows(
+        cursor,
+        """
         SELECT 'view ' || relname FROM pg_class
          WHERE relnamespace = %(s)s::regnamespace AND relkind IN ('v', 'm')
         UNION ALL
@@ -234,11 +281,14 @@ def _refuse_unsupported(cursor, source):
         UNION ALL
         SELECT 'type ' || typname FROM pg_type t WHERE typnamespace = %(s)s::regnamespace
            AND typtype IN ('e', 'd', 'c') AND NOT EXISTS (
-               SELECT 1 FROM pg_class c WHERE c.reltype = t.oid)""", {"s": source})
+               SELECT 1 FROM pg_class c WHERE c.reltype = t.oid)""",
+        {"s": source},
+    )
     if found:
         raise GoldenSchemaError(
             "The golden schema holds objects its copy would miss; teach provisioning.golden to "
-            f"copy them: {', '.join(r[0] for r in found)}")
+            f"copy them: {', '.join(r[0] for r in found)}"
+        )
 
 
 def clone_into(schema_name, golden=None):
@@ -261,25 +311,41 @@ def _same_in_list(definition):
 def schema_fingerprint(schema):
     """A comparable description of a schema's structure, with its own name taken out."""
     with _catalog_cursor() as cursor:
-        columns = _rows(cursor, """
+        columns = _rows(
+            cursor,
+            """
             SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                    a.attidentity, a.attgenerated,
                    coalesce(pg_get_expr(d.adbin, d.adrelid), '')
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r'
-              AND a.attnum > 0 AND NOT a.attisdropped""", [schema])
-        constraints = _rows(cursor, """
+              AND a.attnum > 0 AND NOT a.attisdropped""",
+            [schema],
+        )
+        constraints = _rows(
+            cursor,
+            """
             SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
             FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-            WHERE con.connamespace = %s::regnamespace""", [schema])
-        indexes = _rows(cursor, """
+            WHERE con.connamespace = %s::regnamespace""",
+            [schema],
+        )
+        indexes = _rows(
+            cursor,
+            """
             SELECT ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
             JOIN pg_class ic ON ic.oid = i.indexrelid
-            WHERE ic.relnamespace = %s::regnamespace""", [schema])
-        triggers = _rows(cursor, """
+            WHERE ic.relnamespace = %s::regnamespace""",
+            [schema],
+        )
+        triggers = _rows(
+            cursor,
+            """
             SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-            WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal""", [schema])
+            WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal""",
+            [schema],
+        )
 
     def neutral(value):
         if not isinstance(value, str):

@@ -3,6 +3,7 @@
 A failing schema does not stop the others: each runs in its own thread and connection, and
 the report lists every schema with its outcome, time and error.
 """
+
 import io
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +38,7 @@ def migrate_one(slug, schema, verbosity=0):
 
 def migrate_all(workers=4, statuses=None, on_result=None):
     statuses = statuses or [Municipality.Status.ACTIVE, Municipality.Status.SUSPENDED]
-    targets = list(Municipality.objects.filter(status__in=statuses).order_by("slug")
-                   .values_list("slug", "schema_name"))
+    targets = list(Municipality.objects.filter(status__in=statuses).order_by("slug").values_list("slug", "schema_name"))
     connections.close_all()
     results = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

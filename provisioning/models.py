@@ -1,4 +1,5 @@
 """Provisioning state, kept in the public schema so a failed run can be seen and resumed."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

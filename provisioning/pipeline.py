@@ -6,6 +6,7 @@ Each step commits its work together with its own "done" mark, so a run that fail
 worker died) resumes at the first step not done. The municipality's domain is created by the
 last step only: until then nobody can reach a half-built municipality.
 """
+
 import time
 import traceback
 import zlib
@@ -75,13 +76,17 @@ def submit(request):
             template_name=template.name,
             template_version=template.version,
             status=Municipality.Status.PROVISIONING,
-            name_hy=request.names["hy"], name_en=request.names["en"], name_ru=request.names["ru"],
+            name_hy=request.names["hy"],
+            name_en=request.names["en"],
+            name_ru=request.names["ru"],
         )
         municipality.schema_name = Municipality.schema_name_for(municipality.uuid)
         municipality.save()
         run = ProvisioningRun.objects.create(
-            municipality=municipality, template_name=template.name,
-            template_version=template.version, request=request.as_json(),
+            municipality=municipality,
+            template_name=template.name,
+            template_version=template.version,
+            request=request.as_json(),
         )
         ProvisioningStep.objects.bulk_create(
             ProvisioningStep(run=run, name=name, position=position) for position, name in enumerate(STEPS)
@@ -117,8 +122,9 @@ def execute(run):
         context = StepContext(
             run=run,
             municipality=run.municipality,
-            request=MunicipalityRequest.from_json({**run.request,
-                                                   "admin_password": getattr(run, "admin_password", "")}),
+            request=MunicipalityRequest.from_json(
+                {**run.request, "admin_password": getattr(run, "admin_password", "")}
+            ),
         )
         for step in run.steps.all():
             if step.state == ProvisioningStep.State.DONE:
@@ -185,8 +191,7 @@ def _run_step(step, context):
         step.duration_ms = round((time.perf_counter() - started) * 1000)
         step.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
         step.save(update_fields=["state", "finished_at", "duration_ms", "error"])
-        log.warning("provisioning.step_failed", slug=context.municipality.slug, step=step.name,
-                    error=str(exc))
+        log.warning("provisioning.step_failed", slug=context.municipality.slug, step=step.name, error=str(exc))
         return False
     finally:
         connection.set_schema_to_public()
@@ -239,8 +244,7 @@ def step_create_administrator(context):
     request = context.request
     municipality = context.municipality
     connection.set_tenant(municipality)
-    user, path = create_first_administrator(request.admin_email, request.admin_first_name,
-                                            request.admin_last_name)
+    user, path = create_first_administrator(request.admin_email, request.admin_first_name, request.admin_last_name)
     if request.admin_password:
         user.set_password(request.admin_password)
         user.save(update_fields=["password"])
@@ -264,8 +268,9 @@ def _send_admin_link(municipality, email, link):
 
 def step_activate(context):
     municipality = Municipality.objects.select_for_update().get(pk=context.municipality.pk)
-    Domain.objects.get_or_create(domain=municipality.primary_host,
-                                 defaults={"tenant": municipality, "is_primary": True})
+    Domain.objects.get_or_create(
+        domain=municipality.primary_host, defaults={"tenant": municipality, "is_primary": True}
+    )
     for host in context.request.extra_domains:
         Domain.objects.get_or_create(domain=host, defaults={"tenant": municipality, "is_primary": False})
     template = _template(context)

@@ -3,6 +3,7 @@
 The console form, `hamaynk provision` (flags or CSV) and the Celery task all build a
 MunicipalityRequest and get the same messages back for bad input.
 """
+
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -24,18 +25,18 @@ def validate_slug(slug, *, check_taken=True):
         raise ValidationError(_("The subdomain must be in lower case."), code="case")
     if not SLUG_RE.match(slug):
         raise ValidationError(
-            _("Use 2 to 40 Latin letters, digits and single hyphens, starting with a letter "
-              "and not ending with a hyphen (for example: aparan, nor-hachn)."),
+            _(
+                "Use 2 to 40 Latin letters, digits and single hyphens, starting with a letter "
+                "and not ending with a hyphen (for example: aparan, nor-hachn)."
+            ),
             code="invalid",
         )
     if slug in settings.RESERVED_SLUGS:
-        raise ValidationError(_("“%(slug)s” is reserved by the platform."), code="reserved",
-                              params={"slug": slug})
+        raise ValidationError(_("“%(slug)s” is reserved by the platform."), code="reserved", params={"slug": slug})
     if check_taken:
         host = f"{slug}.{settings.PLATFORM_DOMAIN}"
         if Municipality.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=host).exists():
-            raise ValidationError(_("The subdomain “%(slug)s” is already taken."), code="taken",
-                                  params={"slug": slug})
+            raise ValidationError(_("The subdomain “%(slug)s” is already taken."), code="taken", params={"slug": slug})
 
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$")
@@ -44,11 +45,9 @@ DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 def validate_domain(domain):
     """A municipality's own domain: a valid host name nobody else uses."""
     if not DOMAIN_RE.match(domain or ""):
-        raise ValidationError(_("“%(domain)s” is not a valid domain name."), code="invalid",
-                              params={"domain": domain})
+        raise ValidationError(_("“%(domain)s” is not a valid domain name."), code="invalid", params={"domain": domain})
     if domain == settings.PLATFORM_DOMAIN or Domain.objects.filter(domain=domain).exists():
-        raise ValidationError(_("The domain “%(domain)s” is already in use."), code="taken",
-                              params={"domain": domain})
+        raise ValidationError(_("The domain “%(domain)s” is already in use."), code="taken", params={"domain": domain})
 
 
 def parse_settlements(text):

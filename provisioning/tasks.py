@@ -1,4 +1,5 @@
 """Provisioning in the background, and the safety net that restarts runs nobody is working on."""
+
 import datetime
 
 import structlog

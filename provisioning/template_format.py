@@ -5,6 +5,7 @@
 
 Every problem is reported as (file, path, reason), never as a traceback.
 """
+
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +152,9 @@ def _parse_and_validate(folder, digest):
     if manifest is not None:
         problems += _schema_problems("template.yaml", manifest, MANIFEST_SCHEMA)
         if isinstance(manifest, dict) and manifest.get("name") and manifest["name"] != folder.name:
-            problems.append(Problem("template.yaml", "name",
-                                    f"{manifest['name']!r} differs from the folder name {folder.name!r}"))
+            problems.append(
+                Problem("template.yaml", "name", f"{manifest['name']!r} differs from the folder name {folder.name!r}")
+            )
 
     modules = {m.code: m for m in all_modules()}
     sections = {}
@@ -161,8 +163,11 @@ def _parse_and_validate(folder, digest):
             continue
         code = path.stem
         if code not in modules or path.suffix != ".yaml":
-            problems.append(Problem(path.name, "", f"no module named {code!r} takes a section "
-                                                   f"(known: {', '.join(sorted(modules))})"))
+            problems.append(
+                Problem(
+                    path.name, "", f"no module named {code!r} takes a section (known: {', '.join(sorted(modules))})"
+                )
+            )
             continue
         data = _read_yaml(path, problems)
         if data is None and path.stat().st_size:

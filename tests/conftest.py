@@ -1,5 +1,6 @@
 """Test session: a fresh PostgreSQL database, migrated, with its golden schema, and two
 provisioned municipalities (alpha, beta) that isolation tests compare."""
+
 import os
 import tempfile
 import uuid
@@ -18,8 +19,12 @@ def _admin_connect(server_url):
     parts = urlsplit(server_url)
     host = unquote(parts.hostname or "") if parts.hostname else unquote(parts.netloc.split("@")[-1])
     return psycopg.connect(
-        host=host or "127.0.0.1", port=parts.port or 5432, user=parts.username or "postgres",
-        password=parts.password or None, dbname="postgres", autocommit=True,
+        host=host or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+        autocommit=True,
     )
 
 
@@ -30,26 +35,28 @@ def pytest_configure(config):
             conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}"')
             conn.execute(f'CREATE DATABASE "{TEST_DB}"')
     except psycopg.OperationalError as exc:
-        raise pytest.UsageError(f"PostgreSQL is required for the tests and is not reachable: {exc}")
+        raise pytest.UsageError(f"PostgreSQL is required for the tests and is not reachable: {exc}") from exc
     config._hamaynk_db_server = server
 
     var = tempfile.mkdtemp(prefix="hamaynk-test-var-")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
-        "DATABASE_URL": services.with_database(server, TEST_DB),
-        "HAMAYNK_VAR_DIR": var,
-        "PLATFORM_DOMAIN": "localhost",
-        "CACHE_URL": "locmemcache://tests",
-        "EMAIL_URL": "memorymail://",
-        "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
-        "DB_CONN_MAX_AGE": "0",
-        "LOG_LEVEL": "WARNING",
-        # Playwright's sync API keeps an event loop in the test thread; the ORM calls there are
-        # still synchronous and safe.
-        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
-        # Every task of this run goes to a queue of its own, deleted at the end.
-        "CELERY_TASK_DEFAULT_QUEUE": f"hamaynk-test-{os.getpid()}",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
+            "DATABASE_URL": services.with_database(server, TEST_DB),
+            "HAMAYNK_VAR_DIR": var,
+            "PLATFORM_DOMAIN": "localhost",
+            "CACHE_URL": "locmemcache://tests",
+            "EMAIL_URL": "memorymail://",
+            "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
+            "DB_CONN_MAX_AGE": "0",
+            "LOG_LEVEL": "WARNING",
+            # Playwright's sync API keeps an event loop in the test thread; the ORM calls there are
+            # still synchronous and safe.
+            "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+            # Every task of this run goes to a queue of its own, deleted at the end.
+            "CELERY_TASK_DEFAULT_QUEUE": f"hamaynk-test-{os.getpid()}",
+        }
+    )
     os.makedirs(os.path.join(var, "static"), exist_ok=True)
     if services.rabbitmq_available():
         os.environ["CELERY_BROKER_URL"] = services.RABBITMQ_URL
@@ -104,8 +111,7 @@ def make_request(slug=None, **overrides):
         slug=slug,
         names={"hy": f"Համայնք {slug}", "en": f"Community {slug}", "ru": f"Община {slug}"},
         region="kotayk",
-        settlements=[{"hy": "Կենտրոն", "en": "Kentron", "ru": "Кентрон"},
-                     {"hy": "Գյուղ", "en": "Gyugh", "ru": "Гюх"}],
+        settlements=[{"hy": "Կենտրոն", "en": "Kentron", "ru": "Кентрон"}, {"hy": "Գյուղ", "en": "Gyugh", "ru": "Гюх"}],
         admin_email=f"admin@{slug}.test",
         phone="+374 10 000000",
         email=f"info@{slug}.test",
@@ -209,8 +215,7 @@ def celery_worker():
 
     if services.IN_CI and not services.rabbitmq_available():
         pytest.fail("RabbitMQ is required under CI=true and is not available")
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30,
-                      loglevel="WARNING") as worker:
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING") as worker:
         worker.app = app
         yield worker
 
@@ -250,8 +255,15 @@ def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=services.CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield chromium
         chromium.close()

@@ -1,5 +1,6 @@
 """Checking API answers against OpenAPI documents: the document's own schemas (the answer
 conforms) and the GovStack specs' schemas (no null where the spec types a plain string)."""
+
 import json
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Shared helpers for the registers tests."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
@@ -24,8 +25,15 @@ def signed_in(client_for, municipality, username, role, password="staff-password
 
 
 def resident(n, **overrides):
-    data = {"psn": f"{1000000000 + n}", "last_name": "Պետրոսյան", "first_name": "Արամ", "patronymic": "Սուրենի",
-            "birth_date": "1980-05-17", "sex": "male", "status": "registered",
-            "address": {"settlement": "Կենտրոն", "street": "Բաղրամյան", "building": str(n % 90 + 1), "apartment": ""}}
+    data = {
+        "psn": f"{1000000000 + n}",
+        "last_name": "Պետրոսյան",
+        "first_name": "Արամ",
+        "patronymic": "Սուրենի",
+        "birth_date": "1980-05-17",
+        "sex": "male",
+        "status": "registered",
+        "address": {"settlement": "Կենտրոն", "street": "Բաղրամյան", "building": str(n % 90 + 1), "apartment": ""},
+    }
     data.update(overrides)
     return data

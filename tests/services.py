@@ -2,6 +2,7 @@
 
 Under CI=true a missing service is a failure, never a skip.
 """
+
 import os
 import shutil
 import socket

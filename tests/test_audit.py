@@ -1,6 +1,7 @@
 """The audit trail: who changed staff, roles, permissions, API keys, the catalogue and, in the
 ministry console, municipalities — recorded through the real pages, never with a secret,
 never editable, and never visible from another municipality."""
+
 import json
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -103,9 +104,15 @@ def test_inviting_changing_and_deactivating_a_colleague_is_recorded(client_for, 
     me = user_in(alpha, ADMIN)
     start = timezone.now()
     mail.outbox.clear()
-    response = admin.post("/staff/accounts/invite/", {
-        "email": "auditee@alpha.test", "first_name": "Նարե", "last_name": "Սարգսյան",
-        "roles": [role(alpha, "front_office").pk]})
+    response = admin.post(
+        "/staff/accounts/invite/",
+        {
+            "email": "auditee@alpha.test",
+            "first_name": "Նարե",
+            "last_name": "Սարգսյան",
+            "roles": [role(alpha, "front_office").pk],
+        },
+    )
     assert response.status_code == 302
     colleague = user_in(alpha, "auditee@alpha.test")
     recorded = entries(alpha, object_type="auth.user", object_id=str(colleague.pk), at__gte=start)
@@ -129,11 +136,17 @@ def test_inviting_changing_and_deactivating_a_colleague_is_recorded(client_for, 
 
     # A change of roles and the loss of access, in one save of the staff form.
     edit = admin.get(f"/staff/accounts/{colleague.pk}/")
-    data = form_data(edit.context["form"], roles=[role(alpha, "specialist").pk], is_active=False,
-                     last_name="Սարգսյան-Պողոսյան")
+    data = form_data(
+        edit.context["form"], roles=[role(alpha, "specialist").pk], is_active=False, last_name="Սարգսյան-Պողոսյան"
+    )
     assert admin.post(f"/staff/accounts/{colleague.pk}/", data).status_code == 302
-    later = entries(alpha, object_type="auth.user", object_id=str(colleague.pk), action__in=["deactivate", "roles"],
-                    id__gt=password[0].id)
+    later = entries(
+        alpha,
+        object_type="auth.user",
+        object_id=str(colleague.pk),
+        action__in=["deactivate", "roles"],
+        id__gt=password[0].id,
+    )
     deactivated = next(e for e in later if e.action == "deactivate")
     assert deactivated.changes["is_active"] == {"old": True, "new": False}
     assert deactivated.changes["last_name"] == {"old": "Սարգսյան", "new": "Սարգսյան-Պողոսյան"}
@@ -185,8 +198,9 @@ def test_changing_a_fee_is_recorded_with_old_and_new_values(client_for, alpha):
     with schema_context(alpha.schema_name):
         service = next(s for s in Service.objects.all() if "fee" not in s.locked)
     edit = admin.get(f"/staff/catalogue/{service.code}/")
-    response = admin.post(f"/staff/catalogue/{service.code}/",
-                          form_data(edit.context["form"], fee_amd=str(service.fee_amd + 2500)))
+    response = admin.post(
+        f"/staff/catalogue/{service.code}/", form_data(edit.context["form"], fee_amd=str(service.fee_amd + 2500))
+    )
     assert response.status_code == 302
     [changed] = entries(alpha, object_type="catalogue.service", object_id=str(service.pk), action="update")
     assert changed.changes == {"fee_amd": {"old": service.fee_amd, "new": service.fee_amd + 2500}}
@@ -238,8 +252,11 @@ def test_an_entry_cannot_be_changed_or_deleted(alpha):
         with pytest.raises(AppendOnlyError):
             Entry.objects.filter(pk=entry.pk).delete()
         # Below the ORM, the database itself refuses.
-        for statement in ("UPDATE audit_entry SET actor_label = 'x'", "DELETE FROM audit_entry",
-                          "TRUNCATE audit_entry"):
+        for statement in (
+            "UPDATE audit_entry SET actor_label = 'x'",
+            "DELETE FROM audit_entry",
+            "TRUNCATE audit_entry",
+        ):
             with pytest.raises(DatabaseError, match="append-only"):
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(statement)
@@ -248,9 +265,11 @@ def test_an_entry_cannot_be_changed_or_deleted(alpha):
         user = get_user_model().objects.create_user("leaving@alpha.test", email="leaving@alpha.test")
         user_id = user.pk
         user.delete()
-        assert list(Entry.objects.filter(object_type="auth.user", object_id=str(user_id))
-                    .order_by("id").values_list("action", "object_label")) == [
-            ("create", "leaving@alpha.test"), ("delete", "leaving@alpha.test")]
+        assert list(
+            Entry.objects.filter(object_type="auth.user", object_id=str(user_id))
+            .order_by("id")
+            .values_list("action", "object_label")
+        ) == [("create", "leaving@alpha.test"), ("delete", "leaving@alpha.test")]
 
 
 def test_the_page_filters_by_person_date_and_kind(client_for, alpha):
@@ -265,8 +284,10 @@ def test_the_page_filters_by_person_date_and_kind(client_for, alpha):
     system = admin.get("/staff/audit/", {"person": "system"})
     assert system.context["rows"] and all(r["entry"].actor_kind == "system" for r in system.context["rows"])
 
-    keys = admin.get("/staff/audit/", {"kind": "registers.apikey", "date_from": today.isoformat(),
-                                       "date_to": today.strftime("%d.%m.%Y")})
+    keys = admin.get(
+        "/staff/audit/",
+        {"kind": "registers.apikey", "date_from": today.isoformat(), "date_to": today.strftime("%d.%m.%Y")},
+    )
     labels = [r["entry"].object_label for r in keys.context["rows"]]
     assert any("Filter test key" in label for label in labels)
     assert all(r["entry"].object_type == "registers.apikey" for r in keys.context["rows"])
@@ -284,15 +305,18 @@ def test_the_page_filters_by_person_date_and_kind(client_for, alpha):
     assert "person=system" in page.context["query"]
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"date_from": "2026-13-45"}, "Enter a real date"),
-    ({"date_to": "31.02.2026"}, "Enter a real date"),
-    ({"date_from": "0001-01-01"}, "Enter a date between"),
-    ({"date_from": "2026-05-02", "date_to": "2026-05-01"}, "before the start date"),
-    ({"kind": "auth.permission"}, "Select a valid choice"),
-    ({"person": "user:999999999999999999999"}, "Select a valid choice"),
-    ({"page": "99999999999999999"}, ""),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"date_from": "2026-13-45"}, "Enter a real date"),
+        ({"date_to": "31.02.2026"}, "Enter a real date"),
+        ({"date_from": "0001-01-01"}, "Enter a date between"),
+        ({"date_from": "2026-05-02", "date_to": "2026-05-01"}, "before the start date"),
+        ({"kind": "auth.permission"}, "Select a valid choice"),
+        ({"person": "user:999999999999999999999"}, "Select a valid choice"),
+        ({"page": "99999999999999999"}, ""),
+    ],
+)
 def test_bad_filters_get_a_clear_message(client_for, alpha, query, message):
     admin = sign_in(client_for, alpha, ADMIN, ADMIN_PASSWORD)
     response = admin.get("/staff/audit/", query, HTTP_ACCEPT_LANGUAGE="en")
@@ -339,8 +363,11 @@ def test_the_ministry_console_records_its_actions_in_the_public_schema(client_fo
     domains = public_entries(object_type="tenancy.domain", object_label="audit-town.am")
     assert [(e.action, e.actor_id) for e in domains] == [("domain_added", ministry_user.pk)]
 
-    page = console.get("/console/audit/", {"kind": "tenancy.municipality", "person": f"user:{ministry_user.pk}"},
-                       HTTP_ACCEPT_LANGUAGE="en")
+    page = console.get(
+        "/console/audit/",
+        {"kind": "tenancy.municipality", "person": f"user:{ministry_user.pk}"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert page.status_code == 200
     shown = [r["entry"].id for r in page.context["rows"]]
     assert suspend.id in shown and all(r["entry"].object_type == "tenancy.municipality" for r in page.context["rows"])

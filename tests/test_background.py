@@ -1,4 +1,5 @@
 """Background work on a real broker and files on a real S3 server, each kept per municipality."""
+
 import time
 import uuid
 
@@ -69,8 +70,9 @@ def s3_server():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test",
-                          aws_secret_access_key="test", region_name="us-east-1")
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    )
     client.create_bucket(Bucket="hamaynk-test")
     yield endpoint, client
     server.stop()
@@ -88,8 +90,9 @@ def test_files_on_s3_are_stored_under_the_municipality_uuid(alpha, beta, s3_serv
     from hamaynk.tenancy.storage import MunicipalS3Storage
 
     endpoint, client = s3_server
-    storage = MunicipalS3Storage(bucket_name="hamaynk-test", endpoint_url=endpoint, access_key="test",
-                                 secret_key="test", region_name="us-east-1")
+    storage = MunicipalS3Storage(
+        bucket_name="hamaynk-test", endpoint_url=endpoint, access_key="test", secret_key="test", region_name="us-east-1"
+    )
     connection.set_tenant(alpha)
     name = storage.save("profile/emblem.png", ContentFile(b"\x89PNG alpha"))
     assert not name.startswith("municipalities/")  # the prefix is the storage's business

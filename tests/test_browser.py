@@ -1,12 +1,12 @@
 """What people click, in Chromium: the ministry onboards a municipality and opens its site;
 staff sign in to their municipality in Armenian."""
+
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from hamaynk.tenancy.models import Municipality
-
 from tests.two_factor_helpers import page_second_step
 
 pytestmark = pytest.mark.browser

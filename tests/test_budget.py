@@ -1,5 +1,6 @@
 """The community budget: template categories, CSV import with preview, the public summary and
 chart, open data, and one municipality's figures never reaching another's site."""
+
 import hashlib
 import json
 
@@ -27,8 +28,10 @@ def csv_file(*rows, header=HEADER, name="budget.csv"):
 
 def stored(town):
     with schema_context(town.schema_name):
-        return {(line.year, line.category.code): (line.planned, line.executed)
-                for line in Line.objects.select_related("category")}
+        return {
+            (line.year, line.category.code): (line.planned, line.executed)
+            for line in Line.objects.select_related("category")
+        }
 
 
 def imported(client, *rows):
@@ -52,8 +55,11 @@ def test_loading_the_section_again_keeps_the_figures():
     town = provision_ok()
     with schema_context(town.schema_name):
         Line.objects.create(year=2025, category=Category.objects.get(code="01"), planned=10, executed=5)
-        data = {"categories": [{"code": "01", "direction": "expenditure",
-                                "name": {"hy": "Նոր", "en": "Renamed", "ru": "Новое"}}]}
+        data = {
+            "categories": [
+                {"code": "01", "direction": "expenditure", "name": {"hy": "Նոր", "en": "Renamed", "ru": "Новое"}}
+            ]
+        }
         section.load(data, None)
         assert Category.objects.get(code="01").name_en == "Renamed"
         assert Line.objects.count() == 1 and Category.objects.count() == 18
@@ -61,8 +67,12 @@ def test_loading_the_section_again_keeps_the_figures():
 
 def test_duplicate_category_codes_are_a_template_problem():
     name = {"hy": "Ա", "en": "A", "ru": "А"}
-    data = {"categories": [{"code": "R1", "direction": "revenue", "name": name},
-                           {"code": "R1", "direction": "revenue", "name": name}]}
+    data = {
+        "categories": [
+            {"code": "R1", "direction": "revenue", "name": name},
+            {"code": "R1", "direction": "revenue", "name": name},
+        ]
+    }
     assert section.check(data, {}) == [("categories[1].code", "duplicate category code 'R1'")]
 
 
@@ -74,18 +84,32 @@ def test_a_clean_file_is_previewed_then_imported(client_for):
     changes = preview.context["changes"]
     assert [(year, [(c.category.code, c.kind, c.new) for c in found]) for year, found in changes] == [
         (2024, [("01", "new", (650000000, 640000000))]),
-        (2025, [("R1", "new", (120000000, 118500000)), ("01", "new", (700000000, 650000000)),
-                ("09", "new", (450000000, 430250000))]),
+        (
+            2025,
+            [
+                ("R1", "new", (120000000, 118500000)),
+                ("01", "new", (700000000, 650000000)),
+                ("09", "new", (450000000, 430250000)),
+            ],
+        ),
     ]
     assert stored(town) == {}  # a preview writes nothing
     done = secretary.post("/staff/budget/import/", {"confirm": preview.context["token"]})
     assert done.status_code == 302
-    assert stored(town) == {(2025, "R1"): (120000000, 118500000), (2025, "01"): (700000000, 650000000),
-                            (2025, "09"): (450000000, 430250000), (2024, "01"): (650000000, 640000000)}
+    assert stored(town) == {
+        (2025, "R1"): (120000000, 118500000),
+        (2025, "01"): (700000000, 650000000),
+        (2025, "09"): (450000000, 430250000),
+        (2024, "01"): (650000000, 640000000),
+    }
     with schema_context(town.schema_name):
         record = Import.objects.get()
         assert (record.user.username, record.file_name, record.years, record.rows) == (
-            "sec@budget.test", "budget.csv", [2024, 2025], 4)
+            "sec@budget.test",
+            "budget.csv",
+            [2024, 2025],
+            4,
+        )
         assert record.sha256 == hashlib.sha256(csv_file(*GOOD).read()).hexdigest()
     # The token is spent: confirming twice imports nothing more.
     again = secretary.post("/staff/budget/import/", {"confirm": preview.context["token"]})
@@ -126,8 +150,10 @@ def test_missing_columns_and_empty_files_are_reported():
     town = provision_ok()
     with schema_context(town.schema_name):
         for text, expected in [
-            ("year;category;amount\n2025;01;5\n", [(1, "planned", "The column is missing."),
-                                                   (1, "executed", "The column is missing.")]),
+            (
+                "year;category;amount\n2025;01;5\n",
+                [(1, "planned", "The column is missing."), (1, "executed", "The column is missing.")],
+            ),
             ("", [(None, "", "The file has no budget lines.")]),
             (HEADER + "\n\n", [(None, "", "The file has no budget lines.")]),
         ]:
@@ -142,10 +168,14 @@ def test_missing_columns_and_empty_files_are_reported():
 def test_semicolons_grouped_thousands_dropped_zeros_and_extra_columns_are_read():
     town = provision_ok()
     with schema_context(town.schema_name):
-        lines = imports.parse("Year;Direction;Category;Planned;Executed\r\n"
-                              "2025;expenditure;1;1\u00a0250\u00a0000;1 000,000\r\n2025;revenue;r8;0;12\r\n")
+        lines = imports.parse(
+            "Year;Direction;Category;Planned;Executed\r\n"
+            "2025;expenditure;1;1\u00a0250\u00a0000;1 000,000\r\n2025;revenue;r8;0;12\r\n"
+        )
         assert {(year, c.code): amounts for (year, c), amounts in lines.items()} == {
-            (2025, "01"): (1250000, 1000000), (2025, "R8"): (0, 12)}
+            (2025, "01"): (1250000, 1000000),
+            (2025, "R8"): (0, 12),
+        }
 
 
 def test_importing_a_year_again_replaces_its_lines_and_leaves_other_years(client_for):
@@ -161,8 +191,11 @@ def test_importing_a_year_again_replaces_its_lines_and_leaves_other_years(client
         ("01", "changed", (700000000, 650000000), (700000000, 690000000)),
         ("09", "removed", (450000000, 430250000), None),
     ]
-    assert stored(town) == {(2025, "01"): (700000000, 690000000), (2025, "R3"): (5000000, 4000000),
-                            (2024, "01"): (650000000, 640000000)}
+    assert stored(town) == {
+        (2025, "01"): (700000000, 690000000),
+        (2025, "R3"): (5000000, 4000000),
+        (2024, "01"): (650000000, 640000000),
+    }
     with schema_context(town.schema_name):
         assert [i.years for i in Import.objects.all()] == [[2025], [2024, 2025]]
 
@@ -174,8 +207,9 @@ def test_oversize_and_garbled_files_get_a_clear_message(client_for):
     response = secretary.post("/staff/budget/import/", {"file": big}, HTTP_ACCEPT_LANGUAGE="en")
     assert "larger than 2 MB" in response.context["form"].errors["file"][0]
     for raw in ("year,category\n2025,Ծախս".encode("utf-16"), b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe"):
-        response = secretary.post("/staff/budget/import/", {"file": SimpleUploadedFile("budget.xlsx", raw)},
-                                  HTTP_ACCEPT_LANGUAGE="en")
+        response = secretary.post(
+            "/staff/budget/import/", {"file": SimpleUploadedFile("budget.xlsx", raw)}, HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert "not CSV text in UTF-8" in response.context["form"].errors["file"][0]
         assert "token" not in response.context
     expired = secretary.post("/staff/budget/import/", {"confirm": "forged"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
@@ -213,10 +247,21 @@ def test_open_data_in_csv_and_json(client_for):
         "2025,expenditure,09,Education,450000000,430250000",
     ]
     data = json.loads(public.get("/open-data/budget.json?year=2024", HTTP_ACCEPT_LANGUAGE="hy").content)
-    assert data == {"dataset": "budget", "currency": "AMD", "years": [2024], "lines": [
-        {"year": 2024, "direction": "expenditure", "category": "01",
-         "category_name": "Ընդհանուր բնույթի հանրային ծառայություններ", "planned": 650000000, "executed": 640000000},
-    ]}
+    assert data == {
+        "dataset": "budget",
+        "currency": "AMD",
+        "years": [2024],
+        "lines": [
+            {
+                "year": 2024,
+                "direction": "expenditure",
+                "category": "01",
+                "category_name": "Ընդհանուր բնույթի հանրային ծառայություններ",
+                "planned": 650000000,
+                "executed": 640000000,
+            },
+        ],
+    }
     assert json.loads(public.get("/open-data/budget.json").content)["years"] == [2024, 2025]
     for bad in ("abc", "1999"):
         response = public.get(f"/open-data/budget.csv?year={bad}", HTTP_ACCEPT_LANGUAGE="en")
@@ -234,18 +279,20 @@ def test_summary_chart_and_public_table():
     town = provision_ok()
     with schema_context(town.schema_name):
         categories = {c.code: c for c in Category.objects.all()}
-        Line.objects.bulk_create([
-            Line(year=2025, category=categories["R6"], planned=1_000_000_000, executed=1_000_000_000),
-            Line(year=2025, category=categories["R1"], planned=200_000_000, executed=150_000_000),
-            Line(year=2025, category=categories["09"], planned=0, executed=0),
-            Line(year=2023, category=categories["01"], planned=5, executed=5),
-        ])
+        Line.objects.bulk_create(
+            [
+                Line(year=2025, category=categories["R6"], planned=1_000_000_000, executed=1_000_000_000),
+                Line(year=2025, category=categories["R1"], planned=200_000_000, executed=150_000_000),
+                Line(year=2025, category=categories["09"], planned=0, executed=0),
+                Line(year=2023, category=categories["01"], planned=5, executed=5),
+            ]
+        )
         assert services.years() == [2025, 2023]
         summary = services.summary(2025)
         assert summary.year == 2025
-        assert [(l.category.code, l.share) for l in summary.revenue.lines] == [("R1", 0.75), ("R6", 1.0)]
+        assert [(line.category.code, line.share) for line in summary.revenue.lines] == [("R1", 0.75), ("R6", 1.0)]
         assert (summary.revenue.planned, summary.revenue.executed) == (1_200_000_000, 1_150_000_000)
-        assert [(l.category.code, l.share) for l in summary.expenditure.lines] == [("09", None)]
+        assert [(line.category.code, line.share) for line in summary.expenditure.lines] == [("09", None)]
         svg = services.chart_svg(summary, "revenue")
         assert 'role="img"' in svg and "<script" not in svg
         title = "Revenue 2025: planned and executed by category"
@@ -258,8 +305,7 @@ def test_summary_chart_and_public_table():
         assert '<th scope="row">Property tax on buildings and structures</th>' in html
         assert "150,000,000\xa0֏" in html and "75.0%" in html and "—" in html
         assert services.summary(2030).revenue.lines == ()
-        assert "No figures for this year." in render_to_string("budget/_year.html",
-                                                                {"summary": services.summary(2030)})
+        assert "No figures for this year." in render_to_string("budget/_year.html", {"summary": services.summary(2030)})
 
 
 def test_demo_seed_fills_three_closed_years_and_the_current_one():
@@ -271,14 +317,13 @@ def test_demo_seed_fills_three_closed_years_and_the_current_one():
         assert demo.seed() is True and demo.seed() is False
         assert services.years() == [this_year, this_year - 1, this_year - 2, this_year - 3]
         current = services.summary(this_year)
-        assert all(l.executed < l.planned for part in current.directions for l in part.lines)
+        assert all(line.executed < line.planned for part in current.directions for line in part.lines)
         assert 2_000_000_000 < services.summary(this_year - 1).revenue.planned < 4_000_000_000
 
 
 def test_one_municipalitys_budget_never_reaches_another(alpha, beta, client_for):
     with schema_context(alpha.schema_name):
-        Line.objects.create(year=2031, category=Category.objects.get(code="R2"), planned=777_000_001,
-                            executed=1)
+        Line.objects.create(year=2031, category=Category.objects.get(code="R2"), planned=777_000_001, executed=1)
     try:
         for path in ("/open-data/budget.csv", "/open-data/budget.json", "/open-data/budget.json?year=2031"):
             assert "777000001" in client_for(alpha.primary_host).get(path).content.decode("utf-8-sig")

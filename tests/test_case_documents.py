@@ -1,5 +1,6 @@
 """Case documents: the intake receipt, the output document a grant produces, its public
 verification by code, the applicant's download, and isolation between municipalities."""
+
 import io
 import re
 
@@ -14,8 +15,13 @@ from tenants.catalogue.models import Service
 from tests.conftest import provision_ok
 from tests.registers_helpers import signed_in, staff_user
 
-RESIDENCE = {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-             "address": "Կենտրոն, Բաղրամյան, 11, 4", "purpose": "Բանկ"}
+RESIDENCE = {
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": "Կենտրոն, Բաղրամյան, 11, 4",
+    "purpose": "Բանկ",
+}
 # No email or phone: the applicant is not notified, so these tests leave no tasks for a later
 # test's Celery worker to work through.
 APPLICANT = {"name": "Անի Պետրոսյան", "language": "hy"}
@@ -39,8 +45,9 @@ def downloaded(response):
 
 def submitted(town, applicant=APPLICANT, data=RESIDENCE):
     with schema_context(town.schema_name):
-        return workflow.submit(Service.objects.get(code="residence_certificate"), data, applicant=applicant,
-                               channel="window")
+        return workflow.submit(
+            Service.objects.get(code="residence_certificate"), data, applicant=applicant, channel="window"
+        )
 
 
 def granted(town, **kwargs):
@@ -59,8 +66,15 @@ def test_the_receipt_has_the_number_the_code_and_the_applicants_language(town, c
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline")
     text = pdf_text(response.content)
-    for expected in (case.reg_number, case.tracking_code, "Application receipt", "Certificate of residence",
-                     "Անի Պետրոսյան", case.due_date.strftime("%d.%m.%Y"), f"http://{town.primary_host}"):
+    for expected in (
+        case.reg_number,
+        case.tracking_code,
+        "Application receipt",
+        "Certificate of residence",
+        "Անի Պետրոսյան",
+        case.due_date.strftime("%d.%m.%Y"),
+        f"http://{town.primary_host}",
+    ):
         assert expected in text
     page = operator.get(f"/staff/cases/{case.pk}/").content.decode()
     assert f'href="/staff/cases/{case.pk}/receipt.pdf"' in page
@@ -98,8 +112,14 @@ def test_granting_issues_one_output_document_with_a_verification_code(town, clie
     assert outputs[0].name in page and case.verification_code in page
     content = downloaded(specialist.get(f"/staff/cases/{case.pk}/files/{outputs[0].pk}"))
     text = pdf_text(content)
-    for expected in ("ՏԵՂԵԿԱՆՔ", "Անի Պետրոսյան", "Կենտրոն, Բաղրամյան, 11, 4", "Բանկ", case.reg_number,
-                     case.verification_code):
+    for expected in (
+        "ՏԵՂԵԿԱՆՔ",
+        "Անի Պետրոսյան",
+        "Կենտրոն, Բաղրամյան, 11, 4",
+        "Բանկ",
+        case.reg_number,
+        case.verification_code,
+    ):
         assert expected in text
     assert re.search(rf"{re.escape(town.primary_host)}(:\d+)?/verify/", text)  # the port, when one is set
 

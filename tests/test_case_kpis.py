@@ -1,6 +1,7 @@
 """Key figures of the cases: counts, working-day medians and 90th percentiles, overdue and
 online shares per service and month, the staff page with its SVG chart, the CSV, the ministry's
 statistics and isolation between municipalities."""
+
 import csv
 import datetime
 import io
@@ -19,8 +20,13 @@ from tests.registers_helpers import signed_in
 
 YEREVAN = ZoneInfo("Asia/Yerevan")
 D = datetime.date
-RESIDENCE = {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-             "address": "Կենտրոն, Բաղրամյան, 11, 4", "purpose": "Բանկ"}
+RESIDENCE = {
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": "Կենտրոն, Բաղրամյան, 11, 4",
+    "purpose": "Բանկ",
+}
 REQUEST = {"full_name": "Անի Պետրոսյան", "subject": "Լույս", "text": "Փողոցի լույսը"}
 # Without email or phone: no notification is queued for test data.
 APPLICANT = {"name": "Անի Պետրոսյան"}
@@ -35,8 +41,9 @@ def make_case(code, channel, submitted, *, closed=None, due, paused_days=0, paus
     service = Service.objects.get(code=code)
     form = RESIDENCE if code == "residence_certificate" else REQUEST
     case = workflow.submit(service, form, applicant=APPLICANT, channel=channel, now=submitted)
-    Case.objects.filter(pk=case.pk).update(closed_at=closed, due_date=due, paused_days=paused_days,
-                                           paused_since=paused_since)
+    Case.objects.filter(pk=case.pk).update(
+        closed_at=closed, due_date=due, paused_days=paused_days, paused_since=paused_since
+    )
     return case
 
 
@@ -46,21 +53,30 @@ def town():
     town = provision_ok()
     with schema_context(town.schema_name):
         # Residence certificates: 2, 3 (5 minus 2 paused), 1 (over the weekend) and 10 working days.
-        make_case("residence_certificate", "online", at(D(2025, 3, 3)), closed=at(D(2025, 3, 5), 16),
-                  due=D(2025, 3, 4))  # late
-        make_case("residence_certificate", "window", at(D(2025, 3, 3)), closed=at(D(2025, 3, 10), 9),
-                  due=D(2025, 3, 20), paused_days=2)
-        make_case("residence_certificate", "online", at(D(2025, 3, 7)), closed=at(D(2025, 3, 10), 18),
-                  due=D(2025, 3, 10))  # on its due date: not late
-        make_case("residence_certificate", "window", at(D(2025, 3, 11)), closed=at(D(2025, 3, 25)),
-                  due=D(2025, 3, 12))  # late
+        make_case(
+            "residence_certificate", "online", at(D(2025, 3, 3)), closed=at(D(2025, 3, 5), 16), due=D(2025, 3, 4)
+        )  # late
+        make_case(
+            "residence_certificate",
+            "window",
+            at(D(2025, 3, 3)),
+            closed=at(D(2025, 3, 10), 9),
+            due=D(2025, 3, 20),
+            paused_days=2,
+        )
+        make_case(
+            "residence_certificate", "online", at(D(2025, 3, 7)), closed=at(D(2025, 3, 10), 18), due=D(2025, 3, 10)
+        )  # on its due date: not late
+        make_case(
+            "residence_certificate", "window", at(D(2025, 3, 11)), closed=at(D(2025, 3, 25)), due=D(2025, 3, 12)
+        )  # late
         make_case("residence_certificate", "online", at(D(2025, 3, 31), 9), due=D(2025, 4, 1))  # open, late
         # 00:30 on 1 April in Yerevan (20:30 UTC on 31 March): an April case, waiting for the applicant.
-        make_case("residence_certificate", "online", at(D(2025, 4, 1), 0, 30), due=D(2025, 4, 2),
-                  paused_since=D(2025, 4, 1))
+        make_case(
+            "residence_certificate", "online", at(D(2025, 4, 1), 0, 30), due=D(2025, 4, 2), paused_since=D(2025, 4, 1)
+        )
         # 28 January is Army Day: Monday 27 → Wednesday 29 is one working day.
-        make_case("residence_certificate", "window", at(D(2025, 1, 27)), closed=at(D(2025, 1, 29)),
-                  due=D(2025, 1, 29))
+        make_case("residence_certificate", "window", at(D(2025, 1, 27)), closed=at(D(2025, 1, 29)), due=D(2025, 1, 29))
         make_case("mayor_request", "window", at(D(2025, 3, 5)), closed=at(D(2025, 3, 7)), due=D(2025, 3, 20))
     return town
 
@@ -98,8 +114,11 @@ def test_monthly_figures_per_service_and_for_all(town):
     assert (april.overdue, april.online_share) == (0, 1.0)  # paused: its due date moves, it is not late
     assert rows[(D(2025, 1, 1), None)].median_days == 1.0
     first, second = ordered[:2]  # by period, all services first
-    assert (first.period, first.service_id, second.service_id) == (D(2025, 1, 1), None,
-                                                                   services["residence_certificate"])
+    assert (first.period, first.service_id, second.service_id) == (
+        D(2025, 1, 1),
+        None,
+        services["residence_certificate"],
+    )
 
 
 def test_other_periods_and_a_narrowed_selection(town):
@@ -113,7 +132,9 @@ def test_other_periods_and_a_narrowed_selection(town):
     assert weeks[(D(2025, 3, 3), services["mayor_request"])].applications == 1
     assert (whole.period, whole.applications, whole.median_days) == (D(2025, 3, 1), 6, 2.0)
     assert [(f.service_id, f.applications, f.median_days) for f in online] == [
-        (None, 3, 1.5), (services["residence_certificate"], 3, 1.5)]
+        (None, 3, 1.5),
+        (services["residence_certificate"], 3, 1.5),
+    ]
     assert (empty.applications, empty.median_days, empty.overdue_share) == (0, None, None)
 
 
@@ -133,7 +154,8 @@ def test_the_staff_page_draws_the_chart_and_the_table(town, client_for):
 
     one = specialist.get("/staff/cases/kpis/", {"year": "2025", "service": "mayor_request"})
     assert [(r["figures"].period, r["figures"].service_id) for r in one.context["rows"]] == [
-        (D(2025, 3, 1), services["mayor_request"])]
+        (D(2025, 3, 1), services["mayor_request"])
+    ]
     assert client_for(town.primary_host).get("/staff/cases/kpis/").status_code == 302  # signed out
     with schema_context(town.schema_name):
         get_user_model().objects.create_user("no-role@cases.test", password="staff-password-1")
@@ -174,8 +196,7 @@ def test_the_ministry_sees_this_months_figures(town):
 
 def test_one_municipalitys_figures_never_include_anothers(town, alpha):
     with schema_context(alpha.schema_name):
-        make_case("residence_certificate", "online", at(D(2025, 3, 12)), closed=at(D(2025, 3, 28)),
-                  due=D(2025, 3, 13))
+        make_case("residence_certificate", "online", at(D(2025, 3, 12)), closed=at(D(2025, 3, 28)), due=D(2025, 3, 13))
         theirs = kpis.total(D(2025, 3, 1), D(2025, 4, 1))
     with schema_context(town.schema_name):
         ours = kpis.total(D(2025, 3, 1), D(2025, 4, 1))

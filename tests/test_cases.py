@@ -1,5 +1,6 @@
 """Cases: intake, numbering, transitions by role, deadlines with pauses, notifications,
 tracking and isolation."""
+
 import datetime
 import threading
 
@@ -16,8 +17,13 @@ from tests.conftest import provision_ok
 from tests.registers_helpers import signed_in, staff_user
 
 D = datetime.date
-RESIDENCE = {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-             "address": "Կենտրոն, Բաղրամյան, 11, 4", "purpose": "Բանկ"}
+RESIDENCE = {
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": "Կենտրոն, Բաղրամյան, 11, 4",
+    "purpose": "Բանկ",
+}
 APPLICANT = {"name": "Անի Պետրոսյան", "email": "ani@example.am", "phone": "+374 91 000000", "language": "hy"}
 
 
@@ -48,12 +54,17 @@ def test_bad_input_is_refused_with_messages_and_nothing_stored(town):
         residence = Service.objects.get(code="residence_certificate")
         before = Case.objects.count()
         with pytest.raises(workflow.CaseInvalid) as caught:
-            workflow.submit(residence, {**RESIDENCE, "psn": "12", "first_name": ""},
-                            applicant={**APPLICANT, "name": ""}, channel="window")
+            workflow.submit(
+                residence,
+                {**RESIDENCE, "psn": "12", "first_name": ""},
+                applicant={**APPLICANT, "name": ""},
+                channel="window",
+            )
         assert set(caught.value.errors) == {"psn", "first_name", "applicant_name"}
         with pytest.raises(workflow.CaseInvalid):
-            workflow.submit(Service.objects.get(code="planning_assignment_4"), {}, applicant=APPLICANT,
-                            channel="online")
+            workflow.submit(
+                Service.objects.get(code="planning_assignment_4"), {}, applicant=APPLICANT, channel="online"
+            )
         assert Case.objects.count() == before
 
 
@@ -71,8 +82,7 @@ def test_one_hundred_concurrent_submissions_get_one_hundred_consecutive_numbers(
         connections["default"].set_tenant(municipality)
         try:
             for _ in range(count):
-                case = workflow.submit(residence, RESIDENCE, applicant={"name": "Անի Պետրոսյան"},
-                                       channel="online")
+                case = workflow.submit(residence, RESIDENCE, applicant={"name": "Անի Պետրոսյան"}, channel="online")
                 with lock:
                     numbers.append(case.number)
         except Exception as exc:  # reported below
@@ -118,15 +128,25 @@ def test_a_request_for_information_stops_the_clock(town):
     specialist = staff_user(town, "spec2@cases.test", "specialist")
     with schema_context(town.schema_name):
         permit = Service.objects.get(code="construction_permit")
-        case = workflow.submit(permit, {"applicant": "«Շին» ՍՊԸ", "cadastral_code": "07-001-0001-0001",
-                                        "address": "Կենտրոն, Մաշտոցի, 3", "purpose": "residential",
-                                        "floors": "3", "area_m2": "420.5"},
-                               applicant=APPLICANT, channel="window")
+        case = workflow.submit(
+            permit,
+            {
+                "applicant": "«Շին» ՍՊԸ",
+                "cadastral_code": "07-001-0001-0001",
+                "address": "Կենտրոն, Մաշտոցի, 3",
+                "purpose": "residential",
+                "floors": "3",
+                "area_m2": "420.5",
+            },
+            applicant=APPLICANT,
+            channel="window",
+        )
         due = case.due_date
         workflow.apply(case, "accept", user=specialist)
         monday = D(2026, 9, 14)
-        case = workflow.apply(case, "request_info", user=specialist, comment="Կցեք փորձաքննության եզրակացությունը",
-                              today=monday)
+        case = workflow.apply(
+            case, "request_info", user=specialist, comment="Կցեք փորձաքննության եզրակացությունը", today=monday
+        )
         assert case.paused_since == monday
         # The applicant answers on Tuesday 22.09: Mon 14 → Tue 22 spans 5 working days (21.09 is a holiday).
         case = workflow.apply(case, "provide_info", applicant=True, today=D(2026, 9, 22))
@@ -147,11 +167,16 @@ def test_notifications_are_sent_once_after_commit_and_never_on_rollback(town, ce
     with schema_context(town.schema_name):
         residence = Service.objects.get(code="residence_certificate")
         with pytest.raises(RuntimeError), transaction.atomic():
-            workflow.submit(residence, RESIDENCE, applicant={**APPLICANT, "email": "rollback@example.am"},
-                            channel="window")
+            workflow.submit(
+                residence, RESIDENCE, applicant={**APPLICANT, "email": "rollback@example.am"}, channel="window"
+            )
             raise RuntimeError("the operator's screen froze")
-        case = workflow.submit(residence, RESIDENCE, applicant={**APPLICANT, "email": "kept@example.am",
-                                                                 "language": "en"}, channel="window")
+        case = workflow.submit(
+            residence,
+            RESIDENCE,
+            applicant={**APPLICANT, "email": "kept@example.am", "language": "en"},
+            channel="window",
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not [m for m in mail.outbox if "kept@example.am" in m.to]:
         time.sleep(0.1)
@@ -166,12 +191,18 @@ def test_notifications_are_sent_once_after_commit_and_never_on_rollback(town, ce
 
 # Through the browser's eyes, without a browser ------------------------------------------------
 
+
 def test_the_walk_in_form_refuses_a_wrong_file_and_scripts_are_shown_escaped(town, client_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     operator = signed_in(client_for, town, "op3@cases.test", "front_office")
-    data = {"service": "mayor_request", "applicant_name": "<script>alert(1)</script>", "full_name": "Ա Բ",
-            "subject": "<b>Փողոցի լույսը</b>", "text": "<script>alert('x')</script>"}
+    data = {
+        "service": "mayor_request",
+        "applicant_name": "<script>alert(1)</script>",
+        "full_name": "Ա Բ",
+        "subject": "<b>Փողոցի լույսը</b>",
+        "text": "<script>alert('x')</script>",
+    }
     fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
     response = operator.post("/staff/cases/new/", {**data, "documents": fake}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and "Only PDF, PNG, JPEG" in response.content.decode()
@@ -192,8 +223,9 @@ def test_the_inbox_sorts_by_due_date_and_shows_overdue(town, client_for):
     operator = signed_in(client_for, town, "op4@cases.test", "front_office")
     with schema_context(town.schema_name):
         request = Service.objects.get(code="mayor_request")
-        late = workflow.submit(request, {"full_name": "Ուշ", "subject": "Ա", "text": "Բ"}, applicant=APPLICANT,
-                               channel="window")
+        late = workflow.submit(
+            request, {"full_name": "Ուշ", "subject": "Ա", "text": "Բ"}, applicant=APPLICANT, channel="window"
+        )
         Case.objects.filter(pk=late.pk).update(due_date=datetime.date(2020, 1, 10))
     page = operator.get("/staff/cases/", {"scope": "all", "due": "overdue"}).content.decode()
     assert f'data-case="{late.reg_number}" class="due-overdue"' in page
@@ -206,10 +238,14 @@ def test_the_inbox_sorts_by_due_date_and_shows_overdue(town, client_for):
 
 def test_the_public_tracking_page_shows_status_and_no_personal_data(town, client_for):
     with schema_context(town.schema_name):
-        case = workflow.submit(Service.objects.get(code="residence_certificate"), RESIDENCE, applicant=APPLICANT,
-                               channel="online")
-    page = client_for(town.primary_host).get("/track/", {"code": case.tracking_code.lower()},
-                                             HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        case = workflow.submit(
+            Service.objects.get(code="residence_certificate"), RESIDENCE, applicant=APPLICANT, channel="online"
+        )
+    page = (
+        client_for(town.primary_host)
+        .get("/track/", {"code": case.tracking_code.lower()}, HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
     assert case.reg_number in page and "Submitted" in page
     for private in (RESIDENCE["psn"], "Պետրոսյան", APPLICANT["email"], APPLICANT["phone"], "Բաղրամյան"):
         assert private not in page
@@ -220,8 +256,15 @@ def test_the_public_tracking_page_shows_status_and_no_personal_data(town, client
 def test_online_application_is_registered_only_after_the_email_link(town, client_for):
     mail.outbox.clear()
     citizen = client_for(town.primary_host)
-    form = {"applicant_name": "Նարե Սարգսյան", "applicant_email": "nare@example.am", **RESIDENCE,
-            "address_0": "Կենտրոն", "address_1": "Բաղրամյան", "address_2": "11", "address_3": ""}
+    form = {
+        "applicant_name": "Նարե Սարգսյան",
+        "applicant_email": "nare@example.am",
+        **RESIDENCE,
+        "address_0": "Կենտրոն",
+        "address_1": "Բաղրամյան",
+        "address_2": "11",
+        "address_3": "",
+    }
     del form["address"]
     with schema_context(town.schema_name):
         before = Case.objects.count()
@@ -244,10 +287,14 @@ def test_online_application_is_registered_only_after_the_email_link(town, client
 
 def test_a_case_of_one_municipality_is_found_nowhere_else(town, alpha, client_for):
     with schema_context(town.schema_name):
-        case = workflow.submit(Service.objects.get(code="residence_certificate"), RESIDENCE, applicant=APPLICANT,
-                               channel="window")
-    page = client_for("alpha.localhost").get("/track/", {"code": case.tracking_code},
-                                             HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        case = workflow.submit(
+            Service.objects.get(code="residence_certificate"), RESIDENCE, applicant=APPLICANT, channel="window"
+        )
+    page = (
+        client_for("alpha.localhost")
+        .get("/track/", {"code": case.tracking_code}, HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
     assert "No application has this tracking code" in page
     admin = signed_in(client_for, alpha, "cases-admin@alpha.test", "administrator")
     with schema_context(alpha.schema_name):
@@ -258,8 +305,14 @@ def test_a_case_of_one_municipality_is_found_nowhere_else(town, alpha, client_fo
         assert not Case.objects.filter(tracking_code=case.tracking_code).exists()
 
 
-PERMIT = {"applicant": "«Շին» ՍՊԸ", "cadastral_code": "07-001-0001-0002", "address": "Կենտրոն, Մաշտոցի, 21",
-          "purpose": "residential", "floors": "4", "area_m2": "610"}
+PERMIT = {
+    "applicant": "«Շին» ՍՊԸ",
+    "cadastral_code": "07-001-0001-0002",
+    "address": "Կենտրոն, Մաշտոցի, 21",
+    "purpose": "residential",
+    "floors": "4",
+    "area_m2": "610",
+}
 
 
 def _granted_permit(town, head, specialist):
@@ -285,8 +338,9 @@ def test_a_granted_permit_enters_the_buildings_register_in_the_same_transaction(
         # A second decision that the register refuses (the permit number is already there)
         # leaves the case exactly as it was.
         other, _registers = _granted_permit(town, head, specialist)
-        registers.create("buildings", {"address": "Կենտրոն, Մաշտոցի, 1", "purpose": "residential",
-                                       "permit_number": other.reg_number})
+        registers.create(
+            "buildings", {"address": "Կենտրոն, Մաշտոցի, 1", "purpose": "residential", "permit_number": other.reg_number}
+        )
         with pytest.raises(workflow.CaseInvalid) as caught:
             workflow.apply(other, "grant", user=head)
         assert "buildings.permit_number" in caught.value.errors
@@ -310,6 +364,7 @@ def test_the_window_form_is_prefilled_from_the_residents_register_and_the_read_i
     with schema_context(town.schema_name):
         entry = PersonalDataAccess.objects.latest("id")
         assert entry.person_ids == [resident(55)["psn"]] and entry.user.username == "op6@cases.test"
-    missing = operator.get("/staff/cases/new/", {"service": "residence_certificate", "lookup_psn": "9999999999"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    missing = operator.get(
+        "/staff/cases/new/", {"service": "residence_certificate", "lookup_psn": "9999999999"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Not found in the register" in missing.content.decode()

@@ -1,6 +1,7 @@
 """The GovStack Registration API (/api/registration/): services and e-forms, documents,
 applications, tasks and statistics with the spec's paths, bodies and status codes; keys (401,
 403) and the mediator header; isolation between municipalities."""
+
 import base64
 import datetime
 import json
@@ -20,9 +21,13 @@ from tests.registers_helpers import staff_user
 CLIENT = "eGovStack/GOV/90000009/eregistrations"
 BASE = "/api/registration"
 PDF = b"%PDF-1.4\n% a scanned passport\n"
-RESIDENCE = {"psn": "1234567890", "last_name": "Պետրոսյան", "first_name": "Անի",
-             "address": {"settlement": "Կենտրոն", "street": "Բաղրամյան", "building": "11", "apartment": "4"},
-             "purpose": "Բանկ"}
+RESIDENCE = {
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": {"settlement": "Կենտրոն", "street": "Բաղրամյան", "building": "11", "apartment": "4"},
+    "purpose": "Բանկ",
+}
 YEREVAN = ZoneInfo("Asia/Yerevan")
 D = datetime.date
 
@@ -35,8 +40,10 @@ def town():
 @pytest.fixture(scope="module")
 def keys(town):
     with schema_context(town.schema_name):
-        return {"read": apikeys.issue_key("portal reader")[1],
-                "write": apikeys.issue_key("e-government portal", can_write=True)[1]}
+        return {
+            "read": apikeys.issue_key("portal reader")[1],
+            "write": apikeys.issue_key("e-government portal", can_write=True)[1],
+        }
 
 
 class Api:
@@ -65,8 +72,7 @@ class Api:
     def upload(self, content=PDF, name="passport.pdf"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        return self.client.post(BASE + "/documents", {"file": SimpleUploadedFile(name, content)},
-                                headers=self.headers)
+        return self.client.post(BASE + "/documents", {"file": SimpleUploadedFile(name, content)}, headers=self.headers)
 
 
 @pytest.fixture
@@ -80,9 +86,13 @@ def reader(town, keys, client_for):
 
 
 def application(applicant_id="portal-user-42", **overrides):
-    body = {"applicantId": applicant_id, "applicationName": "Անի Պետրոսյան", "created": "2026-03-01T08:00:00Z",
-            "formData": {"eFormId": "residence_certificate", "data": RESIDENCE},
-            "applicant": {"email": "", "phone": "", "language": "hy"}}
+    body = {
+        "applicantId": applicant_id,
+        "applicationName": "Անի Պետրոսյան",
+        "created": "2026-03-01T08:00:00Z",
+        "formData": {"eFormId": "residence_certificate", "data": RESIDENCE},
+        "applicant": {"email": "", "phone": "", "language": "hy"},
+    }
     body.update(overrides)
     return body
 
@@ -94,6 +104,7 @@ def submit(api, **overrides):
 
 
 # Services and e-forms -------------------------------------------------------------------------
+
 
 def test_services_are_listed_and_found_by_their_code(api):
     response = api.get("/services")
@@ -117,8 +128,15 @@ def test_services_are_listed_and_found_by_their_code(api):
 
 def test_each_service_has_one_eform_with_a_json_schema(api):
     forms = api.get("/services/residence_certificate/eForms").json()
-    assert forms == [{"eFormId": "residence_certificate", "name": "Certificate of residence",
-                      "description": forms[0]["description"], "version": forms[0]["version"], "latest": True}]
+    assert forms == [
+        {
+            "eFormId": "residence_certificate",
+            "name": "Certificate of residence",
+            "description": forms[0]["description"],
+            "version": forms[0]["version"],
+            "latest": True,
+        }
+    ]
     form = api.get("/eForms/residence_certificate").json()
     schema = form["schema"]
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -134,6 +152,7 @@ def test_each_service_has_one_eform_with_a_json_schema(api):
 
 
 # Documents and applications -------------------------------------------------------------------
+
 
 def test_an_application_with_a_document_is_submitted_read_and_listed(town, api):
     uploaded = api.upload()
@@ -188,24 +207,39 @@ def test_the_list_pages_and_sorts(town, api):
 def test_invalid_applications_are_400s_with_messages_per_field(town, api):
     with schema_context(town.schema_name):
         before = Case.objects.count()
-    bad = api.post("/services/residence_certificate/applications",
-                   application(applicantId="", applicationName="", formData={"data": {**RESIDENCE, "psn": "12",
-                                                                                      "shoe_size": 44}},
-                               applicant={"email": "not an email"}))
+    bad = api.post(
+        "/services/residence_certificate/applications",
+        application(
+            applicantId="",
+            applicationName="",
+            formData={"data": {**RESIDENCE, "psn": "12", "shoe_size": 44}},
+            applicant={"email": "not an email"},
+        ),
+    )
     assert bad.status_code == 400 and bad.json()["detail"]
     assert set(bad.json()["errors"]) == {"applicantId", "applicationName", "psn", "__all__", "applicant.email"}
     nameless = api.post("/services/residence_certificate/applications", application(applicationName=" "))
     assert nameless.status_code == 400 and list(nameless.json()["errors"]) == ["applicationName"]
-    other_form = api.post("/services/residence_certificate/applications",
-                          application(formData={"eFormId": "mayor_request", "data": RESIDENCE}))
+    other_form = api.post(
+        "/services/residence_certificate/applications",
+        application(formData={"eFormId": "mayor_request", "data": RESIDENCE}),
+    )
     assert other_form.status_code == 400 and "formData" in other_form.json()["errors"]
-    forged = api.post("/services/residence_certificate/applications",
-                      application(documentUrls=[f"http://{town.primary_host}{BASE}/documents/forged:token"]))
+    forged = api.post(
+        "/services/residence_certificate/applications",
+        application(documentUrls=[f"http://{town.primary_host}{BASE}/documents/forged:token"]),
+    )
     assert forged.status_code == 400 and forged.json()["errors"]["documentUrls"]
-    plot = {"applicant": "«Շին» ՍՊԸ", "cadastral_code": "07-001-0001-0001", "purpose": "Բնակելի տուն",
-            "address": {"settlement": "Կենտրոն", "street": "Մաշտոցի", "building": "3"}}
-    window_only = api.post("/services/planning_assignment_4/applications",
-                           application(formData={"eFormId": "planning_assignment_4", "data": plot}))
+    plot = {
+        "applicant": "«Շին» ՍՊԸ",
+        "cadastral_code": "07-001-0001-0001",
+        "purpose": "Բնակելի տուն",
+        "address": {"settlement": "Կենտրոն", "street": "Մաշտոցի", "building": "3"},
+    }
+    window_only = api.post(
+        "/services/planning_assignment_4/applications",
+        application(formData={"eFormId": "planning_assignment_4", "data": plot}),
+    )
     assert window_only.status_code == 400 and "online" in window_only.json()["errors"]["__all__"][0]
     assert api.post("/services/residence_certificate/applications", "{not json").status_code == 400
     assert api.post("/services/nonesuch/applications", application()).status_code == 404
@@ -214,12 +248,16 @@ def test_invalid_applications_are_400s_with_messages_per_field(town, api):
 
     assert api.upload(b"MZ\x90\x00 an executable", "scan.pdf").status_code == 400
     assert api.client.post(BASE + "/documents", {}, headers=api.headers).status_code == 400
-    encoded = api.client.post(BASE + "/documents?additionalMetadata=passport.pdf",
-                              {"file": base64.b64encode(PDF).decode()}, headers=api.headers)
+    encoded = api.client.post(
+        BASE + "/documents?additionalMetadata=passport.pdf",
+        {"file": base64.b64encode(PDF).decode()},
+        headers=api.headers,
+    )
     assert encoded.status_code == 200 and encoded.json()["type"] == "application/pdf"
 
 
 # Keys and the mediator header -----------------------------------------------------------------
+
 
 def test_keys_are_required_and_a_read_only_key_cannot_write(town, keys, client_for, api, reader):
     client = client_for(town.primary_host)
@@ -229,17 +267,22 @@ def test_keys_are_required_and_a_read_only_key_cannot_write(town, keys, client_f
         assert Api(client, "hmk_nothing_here").get(path).status_code == 401
         assert reader.get(path).status_code == 200, path
     created = submit(api)
-    for response in (reader.post("/services/residence_certificate/applications", application()),
-                     reader.upload(),
-                     reader.put(f"/applications/{created['fileId']}", application()),
-                     reader.post(f"/tasks/{created['fileId']}.provide_info/complete", {"data": {}})):
+    for response in (
+        reader.post("/services/residence_certificate/applications", application()),
+        reader.upload(),
+        reader.put(f"/applications/{created['fileId']}", application()),
+        reader.post(f"/tasks/{created['fileId']}.provide_info/complete", {"data": {}}),
+    ):
         assert response.status_code == 403 and response.json()["detail"]
     assert reader.get(f"/applications/{created['fileId']}").status_code == 200
 
     headless = Api(client, keys["write"], mediator=None)
-    for response in (headless.get("/applications"), headless.get(f"/applications/{created['fileId']}"),
-                     headless.post("/services/residence_certificate/applications", application()),
-                     headless.get("/data/statistics")):
+    for response in (
+        headless.get("/applications"),
+        headless.get(f"/applications/{created['fileId']}"),
+        headless.post("/services/residence_certificate/applications", application()),
+        headless.get("/data/statistics"),
+    ):
         assert response.status_code == 400 and "Information-Mediator-Client" in response.json()["detail"]
     assert headless.get("/services").status_code == 200  # the spec asks for it only where it lists it
 
@@ -253,6 +296,7 @@ def test_unknown_paths_and_wrong_methods_answer_in_json(api):
 
 
 # Tasks: the applicant's steps ------------------------------------------------------------------
+
 
 def test_a_request_for_information_is_a_task_answered_through_the_api(town, api):
     specialist = staff_user(town, "spec@cases-api.test", "specialist")
@@ -273,14 +317,20 @@ def test_a_request_for_information_is_a_task_answered_through_the_api(town, api)
     assert task["description"] == "Attach the lease contract" and task["status"]["code"] == "SENDBACK"
     detail = api.get(f"/tasks/{file_id}.provide_info").json()
     assert detail["taskName"] == "Information provided" and detail["formVariables"] == RESIDENCE
-    assert api.get(f"/applications/{file_id}").json()["status"] == {"code": "SENDBACK",
-                                                                    "title": "More information requested"}
+    assert api.get(f"/applications/{file_id}").json()["status"] == {
+        "code": "SENDBACK",
+        "title": "More information requested",
+    }
 
     lease = api.upload(name="lease.pdf").json()["url"]
     corrected = {**RESIDENCE, "purpose": "Նոտար"}
     assert api.put(f"/applications/{file_id}", application("someone-else")).status_code == 400
-    changed = api.put(f"/applications/{file_id}", application("answering", documentUrls=[lease], formData={
-        "eFormId": "residence_certificate", "data": corrected}))
+    changed = api.put(
+        f"/applications/{file_id}",
+        application(
+            "answering", documentUrls=[lease], formData={"eFormId": "residence_certificate", "data": corrected}
+        ),
+    )
     assert changed.status_code == 200, changed.content
     assert changed.json()["applicationData"]["formData"]["data"] == corrected
     assert len(changed.json()["applicationData"]["documentUrls"]) == 1
@@ -288,13 +338,18 @@ def test_a_request_for_information_is_a_task_answered_through_the_api(town, api)
         event = CaseEvent.objects.filter(case__tracking_code=file_id).last()
         assert event.action == "comment" and not event.public and CLIENT in event.comment
         assert list(CaseFile.objects.filter(case__tracking_code=file_id).values_list("kind", flat=True)) == [
-            CaseFile.Kind.ANSWER]
+            CaseFile.Kind.ANSWER
+        ]
 
     done = api.post(f"/tasks/{file_id}.provide_info/complete", {"data": {"comment": "The lease is attached"}})
     assert done.status_code == 200, done.content
-    assert done.json() == {"taskId": f"{file_id}.provide_info", "fileId": file_id,
-                           "serviceId": "residence_certificate", "status": {"code": "PENDING", "title": "In review"},
-                           "variables": {"input": {"data": {"comment": "The lease is attached"}}}}
+    assert done.json() == {
+        "taskId": f"{file_id}.provide_info",
+        "fileId": file_id,
+        "serviceId": "residence_certificate",
+        "status": {"code": "PENDING", "title": "In review"},
+        "variables": {"input": {"data": {"comment": "The lease is attached"}}},
+    }
     with schema_context(town.schema_name):
         event = CaseEvent.objects.filter(case__tracking_code=file_id).last()
         assert (event.action, event.by_applicant, event.comment) == ("provide_info", True, "The lease is attached")
@@ -305,6 +360,7 @@ def test_a_request_for_information_is_a_task_answered_through_the_api(town, api)
 
 
 # Statistics -----------------------------------------------------------------------------------
+
 
 def test_statistics_count_decisions_and_give_the_key_figures(town, api):
     head = staff_user(town, "head@cases-api.test", "department_head")
@@ -325,41 +381,67 @@ def test_statistics_count_decisions_and_give_the_key_figures(town, api):
         for case, closed in cases:
             if closed:
                 Case.objects.filter(pk=case.pk).update(
-                    closed_at=datetime.datetime.combine(closed, datetime.time(15), tzinfo=YEREVAN))
+                    closed_at=datetime.datetime.combine(closed, datetime.time(15), tzinfo=YEREVAN)
+                )
 
-    march = api.get("/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31",
-                                         "registrationName": "mayor_request"})
+    march = api.get(
+        "/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31", "registrationName": "mayor_request"}
+    )
     assert march.status_code == 200, march.content
     [entry] = march.json()
     assert (entry["processed"], entry["approved"], entry["sentBack"], entry["rejected"]) == (1, 1, 0, 0)
     assert (entry["applications"], entry["closed"], entry["medianWorkingDays"]) == (3, 2, 3.5)  # 2 and 5
     assert (entry["overdueShare"], entry["onlineShare"]) == (pytest.approx(1 / 3), 1.0)  # the open one is late
-    assert entry["references"] == {"registrationName": "mayor_request", "startDate": "2025-03-01",
-                                   "endDate": "2025-03-31", "timeframeDay": False, "timeframeWeek": False,
-                                   "timeframeMonth": False, "timeframeYear": False}
+    assert entry["references"] == {
+        "registrationName": "mayor_request",
+        "startDate": "2025-03-01",
+        "endDate": "2025-03-31",
+        "timeframeDay": False,
+        "timeframeWeek": False,
+        "timeframeMonth": False,
+        "timeframeYear": False,
+    }
 
-    weeks = api.get("/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31", "timeframe": "week",
-                                         "registrationName": "Request or complaint to the mayor"}).json()
+    weeks = api.get(
+        "/data/statistics",
+        {
+            "startDate": "2025-03-01",
+            "endDate": "2025-03-31",
+            "timeframe": "week",
+            "registrationName": "Request or complaint to the mayor",
+        },
+    ).json()
     assert [(w["references"]["startDate"], w["references"]["endDate"], w["applications"]) for w in weeks] == [
-        ("2025-03-01", "2025-03-02", 0), ("2025-03-03", "2025-03-09", 2), ("2025-03-10", "2025-03-16", 1),
-        ("2025-03-17", "2025-03-23", 0), ("2025-03-24", "2025-03-30", 0), ("2025-03-31", "2025-03-31", 0)]
+        ("2025-03-01", "2025-03-02", 0),
+        ("2025-03-03", "2025-03-09", 2),
+        ("2025-03-10", "2025-03-16", 1),
+        ("2025-03-17", "2025-03-23", 0),
+        ("2025-03-24", "2025-03-30", 0),
+        ("2025-03-31", "2025-03-31", 0),
+    ]
     assert weeks[1]["references"]["timeframeWeek"] is True and weeks[0]["medianWorkingDays"] is None
-    by_head = api.get("/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31",
-                                           "operator": "head@cases-api.test"}).json()
-    by_role = api.get("/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31",
-                                           "role": "department_head"}).json()
+    by_head = api.get(
+        "/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31", "operator": "head@cases-api.test"}
+    ).json()
+    by_role = api.get(
+        "/data/statistics", {"startDate": "2025-03-01", "endDate": "2025-03-31", "role": "department_head"}
+    ).json()
     assert by_head[0]["applications"] == by_role[0]["applications"] == 1
 
-    for params in ({"startDate": "2025-02-30"}, {"startDate": "2025-04-01", "endDate": "2025-03-01"},
-                   {"timeframe": "fortnight"}, {"startDate": "1900-01-01"}):
+    for params in (
+        {"startDate": "2025-02-30"},
+        {"startDate": "2025-04-01", "endDate": "2025-03-01"},
+        {"timeframe": "fortnight"},
+        {"startDate": "1900-01-01"},
+    ):
         assert api.get("/data/statistics", params).status_code == 400, params
     assert api.get("/data/statistics", {"registrationName": "MCTS"}).status_code == 404
 
 
 # Isolation ------------------------------------------------------------------------------------
 
-def test_one_municipalitys_applications_keys_and_documents_mean_nothing_to_another(town, keys, alpha, client_for,
-                                                                                  api):
+
+def test_one_municipalitys_applications_keys_and_documents_mean_nothing_to_another(town, keys, alpha, client_for, api):
     created = submit(api, applicantId="isolated", documentUrls=[api.upload().json()["url"]])
     with schema_context(alpha.schema_name):
         alpha_key = apikeys.issue_key("alpha portal", can_write=True)[1]
@@ -371,8 +453,10 @@ def test_one_municipalitys_applications_keys_and_documents_mean_nothing_to_anoth
     assert theirs.get("/tasks", {"fileId": created["fileId"]}).json() == []
     document = created["applicationData"]["documentUrls"][0].replace(town.primary_host, alpha.primary_host)
     assert theirs.client.get(document, headers=theirs.headers).status_code == 404
-    refused = theirs.post("/services/residence_certificate/applications",
-                          application(documentUrls=created["applicationData"]["documentUrls"]))
+    refused = theirs.post(
+        "/services/residence_certificate/applications",
+        application(documentUrls=created["applicationData"]["documentUrls"]),
+    )
     assert refused.status_code == 400 and refused.json()["errors"]["documentUrls"]
     assert theirs.post(f"/tasks/{created['fileId']}.provide_info/complete", {"data": {}}).status_code == 404
     with schema_context(alpha.schema_name):

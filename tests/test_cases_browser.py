@@ -1,5 +1,6 @@
 """In Chromium, in Armenian: a walk-in construction permit application with a request for
 more information, handled to the decision; and a citizen applying online and following it."""
+
 import re
 
 import pytest
@@ -26,8 +27,11 @@ def sign_in(page, site, username, password="staff-password-1"):
 def test_walk_in_construction_permit_with_a_request_for_information(page, live_server):
     _base, port = live_server
     town = provision_ok()
-    for user, role in (("operator@permit.test", "front_office"), ("specialist@permit.test", "specialist"),
-                       ("head@permit.test", "department_head")):
+    for user, role in (
+        ("operator@permit.test", "front_office"),
+        ("specialist@permit.test", "specialist"),
+        ("head@permit.test", "department_head"),
+    ):
         staff_user(town, user, role)
     site = f"http://{town.slug}.localhost:{port}"
 
@@ -47,8 +51,10 @@ def test_walk_in_construction_permit_with_a_request_for_information(page, live_s
     page.click("button[type=submit].primary")
     expect(page.locator("#floors-errors")).to_be_visible()  # not a number: refused, nothing stored
     page.fill("#id_floors", "3")
-    page.set_input_files("#id_documents", files=[{"name": "project.pdf", "mimeType": "application/pdf",
-                                                  "buffer": b"%PDF-1.7\n%project\n"}])
+    page.set_input_files(
+        "#id_documents",
+        files=[{"name": "project.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%project\n"}],
+    )
     page.click("button[type=submit].primary")
     expect(page.locator("h1")).to_contain_text("Շինարարության թույլտվություն")
     number = page.locator("h1").inner_text().split(" · ")[0]
@@ -69,8 +75,10 @@ def test_walk_in_construction_permit_with_a_request_for_information(page, live_s
     sign_in(page, site, "operator@permit.test")
     page.goto(f"{site}/staff/cases/?scope=all")
     page.click(f"tr[data-case='{number}'] a")
-    page.set_input_files("#id_documents", files=[{"name": "expertise.pdf", "mimeType": "application/pdf",
-                                                  "buffer": b"%PDF-1.7\n%expertise\n"}])
+    page.set_input_files(
+        "#id_documents",
+        files=[{"name": "expertise.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%expertise\n"}],
+    )
     page.click("button[name=action][value=provide_info]")
     expect(page.locator("#state")).to_have_text("Քննարկվում է")
     expect(page.locator("main")).to_contain_text("expertise.pdf")

@@ -1,4 +1,5 @@
 """The service catalogue: loaded from the template, shown to citizens in three languages."""
+
 from django_tenants.utils import schema_context
 
 from tenants.catalogue.models import Service
@@ -33,8 +34,16 @@ def test_staff_change_fees_and_texts_but_not_what_the_template_locks(client_for)
     admin = signed_in(client_for, town, "catalogue-admin@town.test", "administrator")
     page = admin.get("/staff/catalogue/planning_assignment_2/")
     data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
-    data.update({"fee_amd": "7000", "term_days": "30", "online": "on", "at_window": "on", "is_active": "on",
-                 "name_en": "Planning assignment (category II, low risk)"})
+    data.update(
+        {
+            "fee_amd": "7000",
+            "term_days": "30",
+            "online": "on",
+            "at_window": "on",
+            "is_active": "on",
+            "name_en": "Planning assignment (category II, low risk)",
+        }
+    )
     assert admin.post("/staff/catalogue/planning_assignment_2/", data).status_code == 302
     with schema_context(town.schema_name):
         service = Service.objects.get(code="planning_assignment_2")

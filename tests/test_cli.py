@@ -1,4 +1,5 @@
 """The `hamaynk` command line: provision (flags, CSV), migrate-all, golden."""
+
 import csv
 import re
 import subprocess
@@ -14,9 +15,23 @@ from tests.conftest import provision_ok
 
 
 def test_provision_one_from_flags(capsys):
-    call_command("provision", "--slug", "flagtown", "--name-hy", "Դրոշ", "--name-en", "Flagtown",
-                 "--name-ru", "Флагтаун", "--region", "shirak", "--settlements", "Դրոշ|Flag|Флаг; Գյուղ",
-                 "--admin-email", "boss@flagtown.test")
+    call_command(
+        "provision",
+        "--slug",
+        "flagtown",
+        "--name-hy",
+        "Դրոշ",
+        "--name-en",
+        "Flagtown",
+        "--name-ru",
+        "Флагтаун",
+        "--region",
+        "shirak",
+        "--settlements",
+        "Դրոշ|Flag|Флаг; Գյուղ",
+        "--admin-email",
+        "boss@flagtown.test",
+    )
     out = capsys.readouterr().out
     assert re.search(r"flagtown: created — http://flagtown\.localhost(:\d+)?/ in ", out)
     assert re.search(r"set-password link: http://flagtown\.localhost(:\d+)?/staff/set-password/", out)
@@ -75,7 +90,9 @@ def test_migrate_all_reports_every_schema_and_does_not_stop_at_a_failure(alpha, 
 def test_the_hamaynk_console_script_runs_template_check():
     result = subprocess.run(
         [sys.executable, "-m", "hamaynk.cli", "template", "check", "provisioning/templates/armenia-community"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout

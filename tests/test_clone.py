@@ -1,4 +1,5 @@
 """Clone correctness: a copied schema equals a migrated one, and owns its keys and references."""
+
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -29,8 +30,9 @@ def test_inserts_get_their_own_keys_in_each_municipality(alpha, beta):
     for municipality in (alpha, beta):
         with schema_context(municipality.schema_name):
             highest = max(Department.objects.values_list("id", flat=True))
-            department = Department.objects.create(code=f"new_{municipality.slug}", name_hy="Նոր",
-                                                   name_en="New", name_ru="Новый")
+            department = Department.objects.create(
+                code=f"new_{municipality.slug}", name_hy="Նոր", name_en="New", name_ru="Новый"
+            )
             assert department.id > highest  # the sequence moved past the template's rows
             ids[municipality.slug] = department.id
     # Each schema counts on its own: the second insert did not consume the first one's sequence.
@@ -42,31 +44,39 @@ def test_inserts_get_their_own_keys_in_each_municipality(alpha, beta):
 
 def test_no_sequence_default_or_foreign_key_points_into_another_schema(alpha):
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT con.conname, ref_ns.nspname
             FROM pg_constraint con
             JOIN pg_class ref ON ref.oid = con.confrelid
             JOIN pg_namespace ref_ns ON ref_ns.oid = ref.relnamespace
-            WHERE con.contype = 'f' AND con.connamespace = %s::regnamespace""", [alpha.schema_name])
+            WHERE con.contype = 'f' AND con.connamespace = %s::regnamespace""",
+            [alpha.schema_name],
+        )
         targets = cursor.fetchall()
         assert targets, "the schema has foreign keys to check"
         assert {schema for _name, schema in targets} == {alpha.schema_name}
 
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT c.relname, a.attname, pg_get_serial_sequence(
                        quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname)
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND a.attidentity <> ''""", [alpha.schema_name])
+            WHERE n.nspname = %s AND a.attidentity <> ''""",
+            [alpha.schema_name],
+        )
         sequences = cursor.fetchall()
         assert sequences
         assert all(seq.startswith(f"{alpha.schema_name}.") for _t, _c, seq in sequences)
 
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT count(*) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
             WHERE c.relnamespace = %s::regnamespace
               AND pg_get_expr(d.adbin, d.adrelid) LIKE %s""",
-                       [alpha.schema_name, f"%{golden.golden_name()}%"])
+            [alpha.schema_name, f"%{golden.golden_name()}%"],
+        )
         assert cursor.fetchone()[0] == 0
 
 

@@ -1,4 +1,5 @@
 """The ministry console without a browser: access, status changes, domains, a lost dispatch."""
+
 import datetime
 
 from django.utils import timezone
@@ -20,8 +21,9 @@ def test_the_console_requires_a_ministry_account(client_for, alpha):
     clerk = get_user_model().objects.create_user("not-staff", password="x-password-123")
     assert console(client_for, clerk).get("/console/").status_code == 302
     # A municipal administrator's credentials are unknown to the platform.
-    response = client_for("localhost").post("/console/login/", {"username": "admin@alpha.test",
-                                                                "password": "alpha-password-1"})
+    response = client_for("localhost").post(
+        "/console/login/", {"username": "admin@alpha.test", "password": "alpha-password-1"}
+    )
     assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
 
 
@@ -48,17 +50,20 @@ def test_adding_a_domain_of_its_own(client_for, ministry_user, alpha, beta):
     client.post(f"/console/m/{alpha.uuid}/domains/", {"domain": "Alpha-Town.AM"})
     assert client_for("alpha-town.am").get("/").status_code == 200
     # The same domain for another municipality, and nonsense, are refused with a message.
-    response = client.post(f"/console/m/{beta.uuid}/domains/", {"domain": "alpha-town.am"}, follow=True,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/console/m/{beta.uuid}/domains/", {"domain": "alpha-town.am"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "already in use" in response.content.decode()
-    response = client.post(f"/console/m/{beta.uuid}/domains/", {"domain": "no spaces.am"}, follow=True,
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/console/m/{beta.uuid}/domains/", {"domain": "no spaces.am"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "is not a valid domain name" in response.content.decode()
     assert Domain.objects.get(domain="alpha-town.am").tenant == alpha
 
 
 def test_an_onboarding_accepted_while_the_broker_is_down_is_not_lost(
-        client_for, ministry_user, celery_worker, monkeypatch):
+    client_for, ministry_user, celery_worker, monkeypatch
+):
     from kombu.exceptions import OperationalError
 
     from provisioning.tasks import provision_municipality, resume_stalled_runs
@@ -69,9 +74,18 @@ def test_an_onboarding_accepted_while_the_broker_is_down_is_not_lost(
     client = console(client_for, ministry_user)
     with monkeypatch.context() as patch:
         patch.setattr(provision_municipality, "delay", broker_down)
-        response = client.post("/console/onboard/", {
-            "slug": "lost-and-found", "name_hy": "Գտնված", "name_en": "Found", "name_ru": "Найдено",
-            "region": "lori", "admin_email": "admin@found.test", "template": "armenia-community"})
+        response = client.post(
+            "/console/onboard/",
+            {
+                "slug": "lost-and-found",
+                "name_hy": "Գտնված",
+                "name_en": "Found",
+                "name_ru": "Найдено",
+                "region": "lori",
+                "admin_email": "admin@found.test",
+                "template": "armenia-community",
+            },
+        )
     assert response.status_code == 302
     run = ProvisioningRun.objects.get(municipality__slug="lost-and-found")
     assert run.state == ProvisioningRun.State.PENDING

@@ -1,4 +1,5 @@
 """`hamaynk run`'s first start: demo municipalities with working logins, once."""
+
 import io
 
 from django.contrib.auth import get_user_model
@@ -46,8 +47,10 @@ def test_the_demo_logins_pass_the_second_step_with_the_printed_key(client_for):
     from tests.two_factor_helpers import current_totp
 
     staff = client_for("aparan.localhost")
-    assert staff.post("/staff/login/", {"username": "admin@aparan.demo",
-                                        "password": devserver.DEMO_PASSWORD}).status_code == 302
+    assert (
+        staff.post("/staff/login/", {"username": "admin@aparan.demo", "password": devserver.DEMO_PASSWORD}).status_code
+        == 302
+    )
     assert staff.get("/staff/")["Location"].startswith("/staff/two-factor/?")
     code = current_totp(devserver.DEMO_TOTP_KEY)
     assert staff.post("/staff/two-factor/", {"code": code}).status_code == 302

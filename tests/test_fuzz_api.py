@@ -6,6 +6,7 @@ does not describe (its status code or its body).
 
 Bounded for CI (2 cores, a couple of minutes): a few examples per operation, derandomized so a
 run is repeatable, and no shrinking phase."""
+
 import pytest
 import requests
 import schemathesis
@@ -23,8 +24,15 @@ pytestmark = pytest.mark.apifuzz
 CLIENT = "eGovStack/GOV/90000009/fuzzer"
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 EXAMPLES = 6  # per operation and generation mode (valid, broken): about 1,300 requests in all
-FUZZ_SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=False,
-                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=False,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 class Target:
@@ -37,8 +45,7 @@ class Target:
         with schema_context(self.municipality.schema_name):
             self.key = apikeys.issue_key("fuzzer", can_write=True)[1]
         self.origin = f"http://127.0.0.1:{port}"
-        self.headers = {"Host": self.host, "Authorization": f"Bearer {self.key}",
-                        "Information-Mediator-Client": CLIENT}
+        self.headers = {"Host": self.host, "Authorization": f"Bearer {self.key}", "Information-Mediator-Client": CLIENT}
         self.session = requests.Session()
 
     def schema(self, prefix):
@@ -49,8 +56,9 @@ class Target:
         return schemathesis.openapi.from_dict(document)
 
     def call(self, case, prefix):
-        case.call_and_validate(base_url=f"{self.origin}{prefix}", session=self.session, headers=self.headers,
-                               checks=CHECKS, timeout=30)
+        case.call_and_validate(
+            base_url=f"{self.origin}{prefix}", session=self.session, headers=self.headers, checks=CHECKS, timeout=30
+        )
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ if there is one) and nothing is half-written: an application that was not accept
 pending application, no case and no stored file behind.
 
 Derandomized and without the shrinking phase, so a CI run is repeatable and bounded."""
+
 import string
 
 import pytest
@@ -21,21 +22,60 @@ from tenants.catalogue.models import Service
 from tests.registers_helpers import staff_user
 from tests.two_factor_helpers import verified_login
 
-FORM_SETTINGS = settings(max_examples=40, derandomize=True, deadline=None, database=None, print_blob=False,
-                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+FORM_SETTINGS = settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=False,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 # Text a browser or a script can send: no lone surrogates (UTF-8 cannot encode them).
 UNICODE = st.characters(codec="utf-8")
-CONTROL = st.sampled_from(["\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\r", "\n", "\t",
-                           "\u200b", "\u202e", "\ufeff", "\u2028"])
-HUGE = st.integers(min_value=-(10 ** 40), max_value=10 ** 40).map(str)
+CONTROL = st.sampled_from(
+    [
+        "\x00",
+        "\x01",
+        "\x07",
+        "\x08",
+        "\x0b",
+        "\x0c",
+        "\x1b",
+        "\x7f",
+        "\r",
+        "\n",
+        "\t",
+        "\u200b",
+        "\u202e",
+        "\ufeff",
+        "\u2028",
+    ]
+)
+HUGE = st.integers(min_value=-(10**40), max_value=10**40).map(str)
 NASTY = st.one_of(
     st.text(UNICODE, max_size=40),
     st.text(st.one_of(UNICODE, CONTROL), max_size=40),
     st.builds(lambda text, n: text * n, st.text(UNICODE, min_size=1, max_size=3), st.integers(300, 3000)),
     HUGE,
-    st.sampled_from(["99999999999999999999", "-1", "0", "1e309", "NaN", "2026-02-30", "31.12.9999",
-                     "+99:00", "%00", "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd", ""]),
+    st.sampled_from(
+        [
+            "99999999999999999999",
+            "-1",
+            "0",
+            "1e309",
+            "NaN",
+            "2026-02-30",
+            "31.12.9999",
+            "+99:00",
+            "%00",
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "../../etc/passwd",
+            "",
+        ]
+    ),
 )
 CODE = st.one_of(NASTY, st.text(string.ascii_uppercase + string.digits + "-", min_size=12, max_size=16))
 
@@ -65,9 +105,15 @@ def staff(alpha):
     user = staff_user(alpha, "fuzz-administrator@alpha.test", "administrator")
     client = verified_login(Client(HTTP_HOST=alpha.primary_host), user, alpha)
     # the pages answer a plain request, so what the fuzzer sends reaches the views
-    for page in ("/staff/cases/", "/staff/cases/kpis/", "/staff/cases/kpis.csv", "/staff/cases/new/",
-                 "/staff/registers/residents/", "/staff/registers/residents/export.csv",
-                 "/staff/registers/access-log/"):
+    for page in (
+        "/staff/cases/",
+        "/staff/cases/kpis/",
+        "/staff/cases/kpis.csv",
+        "/staff/cases/new/",
+        "/staff/registers/residents/",
+        "/staff/registers/residents/export.csv",
+        "/staff/registers/access-log/",
+    ):
         assert client.get(page).status_code == 200, page
     return client
 
@@ -98,12 +144,20 @@ def test_the_online_application_form_takes_any_text(alpha, online_service, clien
     assert client.get(f"/apply/{online_service.code}/").status_code == 200
 
     @FORM_SETTINGS
-    @given(name=NASTY, email=st.one_of(NASTY, st.emails()), phone=NASTY,
-           values=st.fixed_dictionaries({code: NASTY for code in fields}))
+    @given(
+        name=NASTY,
+        email=st.one_of(NASTY, st.emails()),
+        phone=NASTY,
+        values=st.fixed_dictionaries({code: NASTY for code in fields}),
+    )
     def apply(name, email, phone, values):
         before, files = _counts(alpha), _stored_files(alpha)
-        response = _fine(client.post(f"/apply/{online_service.code}/", {
-            "applicant_name": name, "applicant_email": email, "applicant_phone": phone, **values}))
+        response = _fine(
+            client.post(
+                f"/apply/{online_service.code}/",
+                {"applicant_name": name, "applicant_email": email, "applicant_phone": phone, **values},
+            )
+        )
         accepted = "cases/check_email.html" in [t.name for t in response.templates or []]
         pending, cases = _counts(alpha)
         assert cases == before[1]  # only the email link makes a case
@@ -153,8 +207,12 @@ def test_the_case_inbox_and_key_figures_filters_take_any_text(alpha, staff):
     @given(scope=NASTY, due=NASTY, service=NASTY, department=NASTY, page=NASTY, year=NASTY)
     def filters(scope, due, service, department, page, year):
         before = _counts(alpha)
-        _fine(staff.get("/staff/cases/", {"scope": scope, "due": due, "service": service,
-                                          "department": department, "page": page}))
+        _fine(
+            staff.get(
+                "/staff/cases/",
+                {"scope": scope, "due": due, "service": service, "department": department, "page": page},
+            )
+        )
         _fine(staff.get("/staff/cases/kpis/", {"year": year, "service": service}))
         _fine(staff.get("/staff/cases/kpis.csv", {"year": year, "service": service}))
         _fine(staff.get("/staff/cases/new/", {"service": service}))
@@ -171,8 +229,12 @@ def test_the_register_lists_exports_and_access_log_take_any_text(alpha, staff):
         fields = list(register.field_types)
 
     @FORM_SETTINGS
-    @given(text=NASTY, page=NASTY, person=NASTY,
-           filters=st.dictionaries(st.sampled_from([f"f_{code}" for code in fields]), NASTY, max_size=4))
+    @given(
+        text=NASTY,
+        page=NASTY,
+        person=NASTY,
+        filters=st.dictionaries(st.sampled_from([f"f_{code}" for code in fields]), NASTY, max_size=4),
+    )
     def lists(text, page, person, filters):
         _fine(staff.get("/staff/registers/residents/", {"q": text, "page": page, **filters}))
         _fine(staff.get("/staff/registers/residents/export.csv", {"q": text, **filters}))

@@ -1,4 +1,5 @@
 """Armenian first, English and Russian beside it: catalogues complete, pages in all three."""
+
 from pathlib import Path
 
 import polib
@@ -44,11 +45,14 @@ def test_the_catalogue_covers_every_message_in_the_code(tmp_path):
     assert missing == []
 
 
-@pytest.mark.parametrize("language,expected", [
-    ("hy", ["Աշխատանքային ժամեր", "Բնակավայրեր", "Երկուշաբթի", "Համայնք alpha"]),
-    ("en", ["Working hours", "Settlements", "Monday", "Community alpha"]),
-    ("ru", ["Часы работы", "Населённые пункты", "Понедельник", "Община alpha"]),
-])
+@pytest.mark.parametrize(
+    "language,expected",
+    [
+        ("hy", ["Աշխատանքային ժամեր", "Բնակավայրեր", "Երկուշաբթի", "Համայնք alpha"]),
+        ("en", ["Working hours", "Settlements", "Monday", "Community alpha"]),
+        ("ru", ["Часы работы", "Населённые пункты", "Понедельник", "Община alpha"]),
+    ],
+)
 def test_the_public_home_page_in_each_language(alpha, client_for, language, expected):
     response = client_for("alpha.localhost").get("/contacts/", HTTP_ACCEPT_LANGUAGE=language)
     html = response.content.decode()

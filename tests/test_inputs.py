@@ -2,6 +2,7 @@
 database as a server error (NUL, deep JSON, numbers beyond 64 bits, text longer than its column,
 impossible time offsets, CSV cells that are too large or oddly terminated) is refused in the one
 shared place, on pages and in both APIs alike."""
+
 import json
 
 import pytest
@@ -12,8 +13,8 @@ from hamaynk import csvinput, inputs
 from hamaynk.errors import FieldErrors
 from tenants.registers import apikeys
 from tests.conftest import provision_ok
-from tests.test_cases_api import RESIDENCE
 from tests.registers_helpers import signed_in
+from tests.test_cases_api import RESIDENCE
 
 MEDIATOR = {"Information-Mediator-Client": "eGovStack/GOV/90000009/test"}
 
@@ -54,15 +55,26 @@ def counts(town):
 # NUL -------------------------------------------------------------------------------------------
 
 NUL_GETS = [
-    "/track/?code=AB%00CD", "/verify/?code=%00", "/apply/confirm/abc%00def/",
-    "/services/residence%00_certificate/", "/registers/residents/?q=%00",
-    "/open-data/decisions.csv?x=%00", "/media/municipalities/00000000-0000-0000-0000-000000000000/a%00.png",
-    "/staff/cases/?service=%00", "/staff/cases/kpis/?service=a%00", "/staff/cases/kpis.csv?service=%00",
-    "/staff/registers/residents/?q=%00", "/staff/registers/residents/export.csv?q=%00",
-    "/api/dr/data/residents/1?search=%00", "/api/dr/data/residents/1/exists?x=%00",
-    "/api/dr/data/myPersonalDataUsage?databaseId=residents&personalId=%00", "/api/dr/database/res%00idents",
-    "/api/registration/services?name=%00", "/api/registration/applications?applicantId=%00",
-    "/%00", "/news/%00/",
+    "/track/?code=AB%00CD",
+    "/verify/?code=%00",
+    "/apply/confirm/abc%00def/",
+    "/services/residence%00_certificate/",
+    "/registers/residents/?q=%00",
+    "/open-data/decisions.csv?x=%00",
+    "/media/municipalities/00000000-0000-0000-0000-000000000000/a%00.png",
+    "/staff/cases/?service=%00",
+    "/staff/cases/kpis/?service=a%00",
+    "/staff/cases/kpis.csv?service=%00",
+    "/staff/registers/residents/?q=%00",
+    "/staff/registers/residents/export.csv?q=%00",
+    "/api/dr/data/residents/1?search=%00",
+    "/api/dr/data/residents/1/exists?x=%00",
+    "/api/dr/data/myPersonalDataUsage?databaseId=residents&personalId=%00",
+    "/api/dr/database/res%00idents",
+    "/api/registration/services?name=%00",
+    "/api/registration/applications?applicantId=%00",
+    "/%00",
+    "/news/%00/",
 ]
 
 
@@ -95,8 +107,9 @@ def test_nul_in_forms_json_headers_and_file_names_changes_nothing(town, api, cli
     assert created.status_code == 400 and "NUL" in created.json()["detail"]
     key_with_nul = api("post", "/api/dr/data/residents/1/create", {"write": {"content": {"a\u0000": 1}}})
     assert key_with_nul.status_code == 400
-    surrogate = api("post", "/api/registration/services/residence_certificate/applications",
-                    '{"applicationName": "\\ud800"}')
+    surrogate = api(
+        "post", "/api/registration/services/residence_certificate/applications", '{"applicationName": "\\ud800"}'
+    )
     assert surrogate.status_code == 400
     header = client.get("/api/dr/databases", headers={"Information-Mediator-Client": "a\x00b"})
     assert header.status_code == 400
@@ -125,6 +138,7 @@ def _routes(patterns, prefix=""):
 
 # JSON depth, numbers, sizes --------------------------------------------------------------------
 
+
 def test_json_nested_thousands_deep_is_400_not_a_recursion_error(town, api):
     deep = "[" * 50_000 + "]" * 50_000
     response = api("post", "/api/dr/data/residents/1/create", deep)
@@ -136,25 +150,33 @@ def test_json_nested_thousands_deep_is_400_not_a_recursion_error(town, api):
 
 @pytest.mark.parametrize("number", ["99999999999999999999", "-99999999999999999999", "1e999", "NaN", "Infinity"])
 def test_numbers_beyond_64_bits_or_not_finite_are_400(town, api, number):
-    body = '{"query": {"content": {"psn": %s}}}' % number
+    body = f'{{"query": {{"content": {{"psn": {number}}}}}}}'
     response = api("post", "/api/dr/data/residents/1/exists", body)
     assert response.status_code == 400, response.content
 
 
-@pytest.mark.parametrize("path,params", [
-    ("/api/registration/applications", {"firstResult": "99999999999999999999"}),
-    ("/api/registration/tasks", {"maxResult": "99999999999999999999"}),
-    ("/api/dr/data/residents/1", {"page": "99999999999999999999"}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("/api/registration/applications", {"firstResult": "99999999999999999999"}),
+        ("/api/registration/tasks", {"maxResult": "99999999999999999999"}),
+        ("/api/dr/data/residents/1", {"page": "99999999999999999999"}),
+    ],
+)
 def test_page_numbers_and_offsets_beyond_64_bits_are_400_in_the_apis(api, path, params):
     response = api("get", path, **params)
     assert response.status_code == 400 and "whole number" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("path", [
-    "/staff/cases/?page=99999999999999999999", "/staff/cases/kpis/?year=99999999999",
-    "/staff/workcalendar/?year=99999999999", "/registers/residents/?page=99999999999999999999999",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/cases/?page=99999999999999999999",
+        "/staff/cases/kpis/?year=99999999999",
+        "/staff/workcalendar/?year=99999999999",
+        "/registers/residents/?page=99999999999999999999999",
+    ],
+)
 def test_page_numbers_and_years_beyond_range_on_pages_are_400(town, client_for, path):
     client = signed_in(client_for, town, "inputs-admin@test", "administrator")
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
@@ -169,13 +191,18 @@ def test_a_body_larger_than_the_limit_is_413_before_it_is_read(town, api, settin
 
 # Lengths from the model ------------------------------------------------------------------------
 
+
 def test_text_longer_than_its_column_is_a_field_error_not_a_server_error(town, api):
     from tenants.cases.models import Case
 
     before = counts(town)
-    body = {"applicantId": "p-1", "applicationName": "Ա" * 300, "created": "2026-03-01T08:00:00Z",
-            "formData": {"eFormId": "residence_certificate", "data": RESIDENCE},
-            "applicant": {"email": "", "phone": "1" * 200, "language": "hy"}}
+    body = {
+        "applicantId": "p-1",
+        "applicationName": "Ա" * 300,
+        "created": "2026-03-01T08:00:00Z",
+        "formData": {"eFormId": "residence_certificate", "data": RESIDENCE},
+        "applicant": {"email": "", "phone": "1" * 200, "language": "hy"},
+    }
     response = api("post", "/api/registration/services/residence_certificate/applications", body)
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -200,9 +227,13 @@ def test_every_model_refuses_over_long_or_nul_text_on_save(town):
 
 
 def test_an_impossible_time_offset_is_400(town, api):
-    body = {"applicantId": "p-1", "applicationName": "Անի Պետրոսյան", "created": "2026-03-01T08:00:00+99:00",
-            "formData": {"eFormId": "residence_certificate", "data": {}},
-            "applicant": {"email": "", "phone": "", "language": "hy"}}
+    body = {
+        "applicantId": "p-1",
+        "applicationName": "Անի Պետրոսյան",
+        "created": "2026-03-01T08:00:00+99:00",
+        "formData": {"eFormId": "residence_certificate", "data": {}},
+        "applicant": {"email": "", "phone": "", "language": "hy"},
+    }
     response = api("post", "/api/registration/services/residence_certificate/applications", body)
     assert response.status_code == 400
     assert inputs.parse_datetime("2026-03-01T08:00:00+99:00") is None
@@ -210,6 +241,7 @@ def test_an_impossible_time_offset_is_400(town, api):
 
 
 # CSV -------------------------------------------------------------------------------------------
+
 
 def test_csv_accepts_every_line_ending():
     for newline in ("\r\n", "\n", "\r"):
@@ -233,8 +265,10 @@ def test_a_register_import_with_a_nul_is_refused_at_the_preview(town, client_for
 
     client = signed_in(client_for, town, "inputs-secretary@test", "administrator")
     before = counts(town)
-    for content in ("psn,last_name\r1000000001,Պետ\x00րոսյան\r".encode(),
-                    ("psn,last_name\n1000000001," + "Ա" * 200_000 + "\n").encode()):
+    for content in (
+        "psn,last_name\r1000000001,Պետ\x00րոսյան\r".encode(),
+        ("psn,last_name\n1000000001," + "Ա" * 200_000 + "\n").encode(),
+    ):
         upload = SimpleUploadedFile("residents.csv", content, content_type="text/csv")
         response = client.post("/staff/registers/residents/import/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200
@@ -263,8 +297,9 @@ def test_the_provisioning_csv_is_read_by_the_same_reader(tmp_path):
     from django.core.management.base import CommandError
 
     path = tmp_path / "batch.csv"
-    path.write_bytes("slug,name_hy,name_en,name_ru,region,settlements,admin_email\r"
-                     "csv-nul,Ա\x00,A,А,lori,,a@nul.test\r".encode())
+    path.write_bytes(
+        "slug,name_hy,name_en,name_ru,region,settlements,admin_email\rcsv-nul,Ա\x00,A,А,lori,,a@nul.test\r".encode()
+    )
     with pytest.raises(CommandError) as caught:
         call_command("provision", "--csv", str(path))
     assert "row 2, column name_hy" in str(caught.value)

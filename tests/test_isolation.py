@@ -1,7 +1,6 @@
 """One municipality can never reach another's data: through the ORM, HTTP, sessions, cache,
 files or background tasks."""
 
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -29,25 +28,33 @@ def test_rows_created_in_one_municipality_are_invisible_in_another(alpha, beta):
 
 def test_a_record_shown_on_one_site_is_not_on_another(alpha, beta, client_for):
     with schema_context(alpha.schema_name):
-        Department.objects.create(code="alpha_secret", name_hy="Ալֆայի գաղտնի բաժին",
-                                  name_en="Alpha's secret department", name_ru="Секрет Альфы")
-    assert "Alpha&#x27;s secret department" in client_for("alpha.localhost").get(
-        "/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "secret department" not in client_for("beta.localhost").get(
-        "/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        Department.objects.create(
+            code="alpha_secret",
+            name_hy="Ալֆայի գաղտնի բաժին",
+            name_en="Alpha's secret department",
+            name_ru="Секрет Альфы",
+        )
+    assert (
+        "Alpha&#x27;s secret department"
+        in client_for("alpha.localhost").get("/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    assert (
+        "secret department"
+        not in client_for("beta.localhost").get("/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
 
 
 def test_staff_of_one_municipality_cannot_sign_in_to_another(alpha, beta, client_for):
     response = client_for("beta.localhost").post(
-        "/staff/login/", {"username": "admin@alpha.test", "password": "alpha-password-1"})
+        "/staff/login/", {"username": "admin@alpha.test", "password": "alpha-password-1"}
+    )
     assert response.status_code == 200  # the form again, with an error
     assert not response.wsgi_request.user.is_authenticated
 
 
 def test_a_session_cookie_from_one_municipality_means_nothing_in_another(alpha, beta, client_for):
     alpha_client = client_for("alpha.localhost")
-    response = alpha_client.post("/staff/login/", {"username": "admin@alpha.test",
-                                                   "password": "alpha-password-1"})
+    response = alpha_client.post("/staff/login/", {"username": "admin@alpha.test", "password": "alpha-password-1"})
     assert response.status_code == 302
     second_step(alpha_client, "admin@alpha.test", alpha)
     assert alpha_client.get("/staff/").status_code == 200
@@ -156,12 +163,12 @@ def test_logs_name_the_municipality(alpha, capsys):
 
 
 def test_logs_without_a_request_or_django_still_work():
-    from hamaynk.tenancy.logging import MunicipalityFilter
     import logging
+
+    from hamaynk.tenancy.logging import MunicipalityFilter
 
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "msg", (), None)
     assert MunicipalityFilter().filter(record) and record.municipality == "platform"
-
 
 
 def test_code_that_only_sets_a_schema_still_files_and_caches_under_the_municipality(alpha, settings):

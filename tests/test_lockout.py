@@ -1,4 +1,5 @@
 """Guessing passwords: a user name is locked after a few wrong tries, per municipality."""
+
 from django.test.utils import override_settings
 
 from tests.conftest import provision_ok
@@ -13,13 +14,15 @@ def test_wrong_passwords_lock_the_user_name_in_that_municipality_only(client_for
     client = client_for(town.primary_host)
     for _ in range(3):
         client.post("/staff/login/", {"username": "guessed@lock.test", "password": "wrong"})
-    locked = client.post("/staff/login/", {"username": "guessed@lock.test", "password": "right-password-1"},
-                         HTTP_ACCEPT_LANGUAGE="en")
+    locked = client.post(
+        "/staff/login/", {"username": "guessed@lock.test", "password": "right-password-1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert locked.status_code == 429 or locked.status_code == 403
     assert "Too many wrong passwords" in locked.content.decode()
     # The same person at another municipality, and another user here, are not affected.
     elsewhere = client_for(other.primary_host).post(
-        "/staff/login/", {"username": "guessed@lock.test", "password": "right-password-1"})
+        "/staff/login/", {"username": "guessed@lock.test", "password": "right-password-1"}
+    )
     assert elsewhere.status_code == 302
 
 

@@ -1,5 +1,6 @@
 """The module contract: hooks are typed and checked when declared, each module declares the
 modules it imports, and the municipal URL conf mounts every module's URLs from its declaration."""
+
 import ast
 from pathlib import Path
 
@@ -54,17 +55,20 @@ def _loader(data, context):
     return None
 
 
-@pytest.mark.parametrize("overrides,problem", [
-    ({"code": "Bad Code"}, "code must be"),
-    ({"section_schema": {}, "load_section": lambda data: None}, "load_section must accept 2"),
-    ({"check_section": "not a function"}, "check_section is not callable"),
-    ({"statistics": lambda needed: {}}, "statistics must accept 0"),
-    ({"load_section": _loader}, "load_section needs a section_schema"),
-    ({"depends_on": "registers"}, "depends_on must be a tuple"),
-    ({"permissions": ("view_case",)}, "permissions must be a tuple"),
-    ({"staff_menu": (("Label",),)}, "staff_menu must hold"),
-    ({"api_urls": object()}, "api_urls must be a dotted"),
-])
+@pytest.mark.parametrize(
+    "overrides,problem",
+    [
+        ({"code": "Bad Code"}, "code must be"),
+        ({"section_schema": {}, "load_section": lambda data: None}, "load_section must accept 2"),
+        ({"check_section": "not a function"}, "check_section is not callable"),
+        ({"statistics": lambda needed: {}}, "statistics must accept 0"),
+        ({"load_section": _loader}, "load_section needs a section_schema"),
+        ({"depends_on": "registers"}, "depends_on must be a tuple"),
+        ({"permissions": ("view_case",)}, "permissions must be a tuple"),
+        ({"staff_menu": (("Label",),)}, "staff_menu must hold"),
+        ({"api_urls": object()}, "api_urls must be a dotted"),
+    ],
+)
 def test_a_module_declared_wrongly_is_refused_with_its_name(overrides, problem):
     with pytest.raises(ImproperlyConfiguredModules) as caught:
         Module(**{"code": "sample", "name": "Sample", **overrides})
@@ -73,9 +77,16 @@ def test_a_module_declared_wrongly_is_refused_with_its_name(overrides, problem):
 
 
 def test_a_well_declared_module_is_accepted():
-    module = Module(code="sample", name="Sample", section_schema={}, load_section=_loader,
-                    check_section=lambda data, sections: [], statistics=lambda: {},
-                    permissions=("sample.view_thing",), staff_menu=(("Things", "sample:index"),))
+    module = Module(
+        code="sample",
+        name="Sample",
+        section_schema={},
+        load_section=_loader,
+        check_section=lambda data, sections: [],
+        statistics=lambda: {},
+        permissions=("sample.view_thing",),
+        staff_menu=(("Things", "sample:index"),),
+    )
     assert module.code == "sample"
 
 

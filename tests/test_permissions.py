@@ -4,6 +4,7 @@ The matrix walks every URL of the municipal URL conf under /staff/ and the Wagta
 point, so a new view cannot slip through. What a view requires is read from the view itself
 (`hamaynk.permissions.requires`); what each role holds is read from the template's YAML, so the
 expectation comes from neither the test nor the code under test alone."""
+
 import re
 from pathlib import Path
 
@@ -27,11 +28,17 @@ from tests.registers_helpers import signed_in, staff_user
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "provisioning" / "templates" / "armenia-community"
 ROLES = yaml.safe_load((TEMPLATE / "accounts.yaml").read_text(encoding="utf-8"))["roles"]
-REGISTERS = {r["code"]: r for r in yaml.safe_load((TEMPLATE / "registers.yaml").read_text(encoding="utf-8"))
-             ["registers"]}
+REGISTERS = {
+    r["code"]: r for r in yaml.safe_load((TEMPLATE / "registers.yaml").read_text(encoding="utf-8"))["registers"]
+}
 PDF = b"%PDF-1.7\n%hamaynk\n"
-RESIDENCE = {"psn": "1234509876", "last_name": "Պետրոսյան", "first_name": "Անի",
-             "address": "Կենտրոն, Բաղրամյան, 11, 4", "purpose": "Բանկ"}
+RESIDENCE = {
+    "psn": "1234509876",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": "Կենտրոն, Բաղրամյան, 11, 4",
+    "purpose": "Բանկ",
+}
 APPLICANT = {"name": "Անի Պետրոսյան", "email": "ani@example.am", "phone": "+374 91 000000", "language": "hy"}
 
 
@@ -43,6 +50,7 @@ def _one_factor(settings):
 
 # The URL conf ------------------------------------------------------------------------------------
 
+
 def staff_patterns():
     """(route, url name, view) of every staff URL: under staff/ and the admin's entry point."""
     found, seen = [], set()
@@ -51,8 +59,11 @@ def staff_patterns():
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
-                inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else \
-                    pattern.namespace or namespace
+                inner = (
+                    f"{namespace}:{pattern.namespace}"
+                    if namespace and pattern.namespace
+                    else pattern.namespace or namespace
+                )
                 walk(pattern.url_patterns, route, inner)
             elif isinstance(pattern, URLPattern) and (route.startswith("staff/") or route == "cms/"):
                 if route in seen:  # Django resolves the first pattern of a route; so does the test
@@ -111,19 +122,31 @@ def objects(alpha):
         stored = files.store(f"cases/{case.year}/{case.number}", SimpleUploadedFile("passport.pdf", PDF))
         document = CaseFile.objects.create(case=case, kind=CaseFile.Kind.APPLICATION, **stored)
         attachment = files.store("registers/council_decisions", SimpleUploadedFile("decision.pdf", PDF))
-        record = services.create("council_decisions", {
-            "number": "N 77", "date": "2026-04-01", "title": "Որոշում", "status": "adopted", "published": True,
-            "attachment": attachment})
-        own_day, _ = Holiday.objects.get_or_create(date="2026-10-12", defaults={
-            "name_hy": "Քաղաքի օր", "name_en": "Town Day", "name_ru": "День города"})
+        record = services.create(
+            "council_decisions",
+            {
+                "number": "N 77",
+                "date": "2026-04-01",
+                "title": "Որոշում",
+                "status": "adopted",
+                "published": True,
+                "attachment": attachment,
+            },
+        )
+        own_day, _ = Holiday.objects.get_or_create(
+            date="2026-10-12", defaults={"name_hy": "Քաղաքի օր", "name_en": "Town Day", "name_ru": "День города"}
+        )
         key, _secret = issue_key("matrix")
         user = staff_user(alpha, "colleague@matrix.test", "specialist")
         return {
-            "cases.pk": case.pk, "cases.file_id": document.pk,
+            "cases.pk": case.pk,
+            "cases.file_id": document.pk,
             "catalogue.code": residence.code,
             "registers.code": list(Register.objects.values_list("code", flat=True)),
             "registers.record_register": "council_decisions",
-            "registers.record_uuid": record.uuid, "registers.field": "attachment", "registers.fmt": "csv",
+            "registers.record_uuid": record.uuid,
+            "registers.field": "attachment",
+            "registers.fmt": "csv",
             "registers.prefix": key.prefix,
             "accounts.pk": user.pk,
             "budget.year": 2026,
@@ -132,6 +155,7 @@ def objects(alpha):
 
 
 # What the template gives ------------------------------------------------------------------------
+
 
 def role_holds(role, requirement, kwargs):
     """Whether the template gives `role` what `requirement` asks, read from the YAML files."""
@@ -205,24 +229,38 @@ def test_the_template_gives_applications_to_the_roles_that_work_on_them():
 def test_a_registers_only_clerk_reads_registers_and_no_application(alpha, objects, client_for):
     with schema_context(alpha.schema_name):
         group, _ = Group.objects.get_or_create(name="registry_clerk")
-        role, _ = Role.objects.get_or_create(code="registry_clerk", defaults={
-            "group": group, "name_hy": "Ռեգիստրավար", "name_en": "Registry clerk", "name_ru": "Регистратор"})
-        RegisterPermission.objects.get_or_create(register=Register.objects.get(code="residents"), role=role,
-                                                 defaults={"can_view": True})
+        role, _ = Role.objects.get_or_create(
+            code="registry_clerk",
+            defaults={"group": group, "name_hy": "Ռեգիստրավար", "name_en": "Registry clerk", "name_ru": "Регистратор"},
+        )
+        RegisterPermission.objects.get_or_create(
+            register=Register.objects.get(code="residents"), role=role, defaults={"can_view": True}
+        )
     clerk = signed_in(client_for, alpha, "clerk@matrix.test", "registry_clerk")
     assert clerk.get("/staff/registers/residents/").status_code == 200
     assert clerk.get("/staff/registers/streets/").status_code == 403
-    for url in ("/staff/cases/", f"/staff/cases/{objects['cases.pk']}/", f"/staff/cases/{objects['cases.pk']}/receipt.pdf",
-                f"/staff/cases/{objects['cases.pk']}/files/{objects['cases.file_id']}", "/staff/cases/kpis/",
-                "/staff/cases/kpis.csv", "/staff/cases/new/", "/cms/"):
+    for url in (
+        "/staff/cases/",
+        f"/staff/cases/{objects['cases.pk']}/",
+        f"/staff/cases/{objects['cases.pk']}/receipt.pdf",
+        f"/staff/cases/{objects['cases.pk']}/files/{objects['cases.file_id']}",
+        "/staff/cases/kpis/",
+        "/staff/cases/kpis.csv",
+        "/staff/cases/new/",
+        "/cms/",
+    ):
         assert clerk.get(url).status_code == 403, url
 
 
 def test_acting_on_a_case_keeps_the_workflows_role_check(alpha, client_for):
     """A mayor reads applications but takes no step the workflow gives to others."""
     with schema_context(alpha.schema_name):
-        case = workflow.submit(Service.objects.get(code="residence_certificate"),
-                               {**RESIDENCE, "psn": "1000000501"}, applicant=APPLICANT, channel="window")
+        case = workflow.submit(
+            Service.objects.get(code="residence_certificate"),
+            {**RESIDENCE, "psn": "1000000501"},
+            applicant=APPLICANT,
+            channel="window",
+        )
     mayor = signed_in(client_for, alpha, "mayor-act@matrix.test", "mayor")
     assert mayor.get(f"/staff/cases/{case.pk}/").status_code == 200
     mayor.post(f"/staff/cases/{case.pk}/act/", {"action": "accept"})
@@ -235,6 +273,7 @@ def test_acting_on_a_case_keeps_the_workflows_role_check(alpha, client_for):
 
 
 # Reads of applications in the personal-data log --------------------------------------------------
+
 
 def test_reading_an_application_with_a_personal_identifier_is_logged(alpha, objects, client_for):
     specialist = signed_in(client_for, alpha, "reader@matrix.test", "specialist")
@@ -255,8 +294,9 @@ def test_reading_an_application_with_a_personal_identifier_is_logged(alpha, obje
         assert entry.case_number == case.reg_number and entry.channel == "staff" and entry.register_code == ""
     # The access log shows them to whoever keeps it, found by the person's identifier.
     administrator = signed_in(client_for, alpha, "log-admin@matrix.test", "administrator")
-    page = administrator.get("/staff/registers/access-log/", {"person": "1234509876"},
-                             HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = administrator.get(
+        "/staff/registers/access-log/", {"person": "1234509876"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert f"Application {case.reg_number}" in page and "(receipt)" in page
     assert f'href="/staff/cases/{pk}/"' in page
 
@@ -265,8 +305,11 @@ def test_an_application_without_a_personal_identifier_leaves_no_entry(alpha, cli
     with schema_context(alpha.schema_name):
         request_to_mayor = Service.objects.get(code="mayor_request")
         assert not any(t.personal for t in request_to_mayor.form_fields.values())
-        fields = {code: "Խնդրում եմ վերանորոգել փողոցի լուսավորությունը" for code, t in
-                  request_to_mayor.form_fields.items() if t.spec.get("required")}
+        fields = {
+            code: "Խնդրում եմ վերանորոգել փողոցի լուսավորությունը"
+            for code, t in request_to_mayor.form_fields.items()
+            if t.spec.get("required")
+        }
         case = workflow.submit(request_to_mayor, fields, applicant=APPLICANT, channel="window")
     head = signed_in(client_for, alpha, "head-read@matrix.test", "department_head")
     assert head.get(f"/staff/cases/{case.pk}/").status_code == 200

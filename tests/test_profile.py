@@ -19,9 +19,23 @@ def staff_client(client_for, host, username, password):
 
 
 def form_data(profile, **changes):
-    data = {f: getattr(profile, f) or "" for f in (
-        "name_hy", "name_en", "name_ru", "address_hy", "address_en", "address_ru", "phone", "email",
-        "website", "reception_hy", "reception_en", "reception_ru")}
+    data = {
+        f: getattr(profile, f) or ""
+        for f in (
+            "name_hy",
+            "name_en",
+            "name_ru",
+            "address_hy",
+            "address_en",
+            "address_ru",
+            "phone",
+            "email",
+            "website",
+            "reception_hy",
+            "reception_en",
+            "reception_ru",
+        )
+    }
     data.update(changes)
     return data
 
@@ -30,10 +44,13 @@ def test_the_administrator_edits_the_profile_and_uploads_the_coat_of_arms(alpha,
     client = staff_client(client_for, "alpha.localhost", "admin@alpha.test", "alpha-password-1")
     with schema_context(alpha.schema_name):
         profile = MunicipalProfile.objects.get()
-    response = client.post("/staff/profile/", {
-        **form_data(profile, phone="+374 10 55 55 55", website="alpha.example.am"),
-        "coat_of_arms": SimpleUploadedFile("emblem.png", PNG, content_type="image/png"),
-    })
+    response = client.post(
+        "/staff/profile/",
+        {
+            **form_data(profile, phone="+374 10 55 55 55", website="alpha.example.am"),
+            "coat_of_arms": SimpleUploadedFile("emblem.png", PNG, content_type="image/png"),
+        },
+    )
     assert response.status_code == 302
     with schema_context(alpha.schema_name):
         profile = MunicipalProfile.objects.get()
@@ -50,10 +67,14 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_changes(alpha, clien
     client = staff_client(client_for, "alpha.localhost", "admin@alpha.test", "alpha-password-1")
     with schema_context(alpha.schema_name):
         before = MunicipalProfile.objects.get()
-    response = client.post("/staff/profile/", {
-        **form_data(before, phone="+374 99 99 99 99"),
-        "coat_of_arms": SimpleUploadedFile("emblem.png", b"<script>alert(1)</script>", content_type="image/png"),
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/staff/profile/",
+        {
+            **form_data(before, phone="+374 99 99 99 99"),
+            "coat_of_arms": SimpleUploadedFile("emblem.png", b"<script>alert(1)</script>", content_type="image/png"),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 200
     assert "The coat of arms must be a PNG or JPEG image." in response.content.decode()
     with schema_context(alpha.schema_name):
@@ -66,9 +87,14 @@ def test_an_oversized_image_is_refused(alpha, client_for):
     with schema_context(alpha.schema_name):
         profile = MunicipalProfile.objects.get()
     big = PNG + b"\0" * (600 * 1024)
-    response = client.post("/staff/profile/", {
-        **form_data(profile), "coat_of_arms": SimpleUploadedFile("big.png", big, content_type="image/png"),
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/staff/profile/",
+        {
+            **form_data(profile),
+            "coat_of_arms": SimpleUploadedFile("big.png", big, content_type="image/png"),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert "larger than 512 KB" in response.content.decode()
 
 
@@ -101,15 +127,22 @@ def test_settlements_departments_and_hours_are_edited_as_lists(alpha, client_for
     client = staff_client(client_for, "alpha.localhost", "admin@alpha.test", "alpha-password-1")
     page = client.get("/staff/profile/structure/")
     data = {}
-    for prefix, formset in (("settlements", page.context["formsets"][0][1]),
-                            ("departments", page.context["formsets"][1][1]),
-                            ("hours", page.context["formsets"][2][1])):
+    for prefix, formset in (
+        ("settlements", page.context["formsets"][0][1]),
+        ("departments", page.context["formsets"][1][1]),
+        ("hours", page.context["formsets"][2][1]),
+    ):
         new_rows = 1 if prefix == "settlements" else 0  # one new settlement, the other blank rows left out
-        data.update({f"{prefix}-TOTAL_FORMS": str(formset.initial_form_count() + new_rows),
-                     f"{prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
-                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
-        for index, form in enumerate(formset.forms[:formset.initial_form_count()]):
-            for name, field in form.fields.items():
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": str(formset.initial_form_count() + new_rows),
+                f"{prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+        for index, form in enumerate(formset.forms[: formset.initial_form_count()]):
+            for name in form.fields:
                 value = form.initial.get(name, "")
                 if value is None or name == "DELETE":
                     value = ""
@@ -123,21 +156,31 @@ def test_settlements_departments_and_hours_are_edited_as_lists(alpha, client_for
                     value = form.instance.pk or ""
                 data[f"{prefix}-{index}-{name}"] = value
     extra = len(page.context["formsets"][0][1].forms) - 1
-    data.update({f"settlements-{extra}-name_hy": "Նոր գյուղ", f"settlements-{extra}-name_en": "Nor Gyugh",
-                 f"settlements-{extra}-name_ru": "Нор Гюх", f"settlements-{extra}-kind": "village",
-                 f"settlements-{extra}-position": "9"})
-    friday = next(i for i in range(len(page.context["formsets"][2][1].forms))
-                  if data.get(f"hours-{i}-weekday") == 5)
+    data.update(
+        {
+            f"settlements-{extra}-name_hy": "Նոր գյուղ",
+            f"settlements-{extra}-name_en": "Nor Gyugh",
+            f"settlements-{extra}-name_ru": "Нор Гюх",
+            f"settlements-{extra}-kind": "village",
+            f"settlements-{extra}-position": "9",
+        }
+    )
+    friday = next(i for i in range(len(page.context["formsets"][2][1].forms)) if data.get(f"hours-{i}-weekday") == 5)
     bad = {**data, f"hours-{friday}-closes": "08:00"}
     response = client.post("/staff/profile/structure/", bad, HTTP_ACCEPT_LANGUAGE="en")
-    errors = [(fs.prefix, fs.non_form_errors(), [f.errors for f in fs.forms if f.errors]) for _t, fs in response.context["formsets"]]
+    errors = [
+        (fs.prefix, fs.non_form_errors(), [f.errors for f in fs.forms if f.errors])
+        for _t, fs in response.context["formsets"]
+    ]
     assert "Opening time must be before closing time." in response.content.decode(), errors
     with schema_context(alpha.schema_name):
         assert not Settlement.objects.filter(name_en="Nor Gyugh").exists()  # nothing saved
     data[f"hours-{friday}-closes"] = "16:00"
     response = client.post("/staff/profile/structure/", data)
-    assert response.status_code == 302, [(fs.prefix, fs.non_form_errors(), [f.errors for f in fs.forms if f.errors])
-                                          for _t, fs in response.context["formsets"]]
+    assert response.status_code == 302, [
+        (fs.prefix, fs.non_form_errors(), [f.errors for f in fs.forms if f.errors])
+        for _t, fs in response.context["formsets"]
+    ]
     with schema_context(alpha.schema_name):
         assert Settlement.objects.filter(name_en="Nor Gyugh", is_centre=False).exists()
         assert WorkingHours.objects.get(weekday=5).closes.hour == 16

@@ -1,4 +1,5 @@
 """The provisioning pipeline: happy path, bad input, a failure in a middle step and the retry."""
+
 import datetime
 from urllib.parse import urlsplit
 
@@ -62,24 +63,27 @@ def test_happy_path_creates_a_complete_municipality(client_for):
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"slug": "Aparan"}, "slug"),
-    ({"slug": "-bad"}, "slug"),
-    ({"slug": "bad-"}, "slug"),
-    ({"slug": "a"}, "slug"),
-    ({"slug": "two--hyphens"}, "slug"),
-    ({"slug": "www"}, "slug"),
-    ({"slug": "admin"}, "slug"),
-    ({"slug": "public"}, "slug"),
-    ({"slug": "api"}, "slug"),
-    ({"slug": "ապարան"}, "slug"),
-    ({"names": {"hy": "Ա", "en": "", "ru": "Б"}}, "name_en"),
-    ({"region": "atlantis"}, "region"),
-    ({"admin_email": "not-an-address"}, "admin_email"),
-    ({"template": "no-such-template"}, "template"),
-    ({"settlements": [{"hy": "Ա", "en": "A", "ru": "А"}, {"hy": "Ա", "en": "A", "ru": "А"}]}, "settlements"),
-    ({"extra_domains": ["not a domain"]}, "extra_domains"),
-])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"slug": "Aparan"}, "slug"),
+        ({"slug": "-bad"}, "slug"),
+        ({"slug": "bad-"}, "slug"),
+        ({"slug": "a"}, "slug"),
+        ({"slug": "two--hyphens"}, "slug"),
+        ({"slug": "www"}, "slug"),
+        ({"slug": "admin"}, "slug"),
+        ({"slug": "public"}, "slug"),
+        ({"slug": "api"}, "slug"),
+        ({"slug": "ապարան"}, "slug"),
+        ({"names": {"hy": "Ա", "en": "", "ru": "Б"}}, "name_en"),
+        ({"region": "atlantis"}, "region"),
+        ({"admin_email": "not-an-address"}, "admin_email"),
+        ({"template": "no-such-template"}, "template"),
+        ({"settlements": [{"hy": "Ա", "en": "A", "ru": "А"}, {"hy": "Ա", "en": "A", "ru": "А"}]}, "settlements"),
+        ({"extra_domains": ["not a domain"]}, "extra_domains"),
+    ],
+)
 def test_bad_input_is_refused_with_a_message_and_creates_nothing(overrides, field):
     before = (Municipality.objects.count(), ProvisioningRun.objects.count())
     with pytest.raises(RequestInvalid) as caught:
@@ -112,8 +116,13 @@ def test_a_failure_in_a_middle_step_leaves_nothing_visible_and_a_retry_finishes(
     assert run.state == ProvisioningRun.State.FAILED
     assert "load_sections" in run.error and "calendar storage is on fire" in run.error
     states = {s.name: s.state for s in run.steps.all()}
-    assert states == {"validate": "done", "create_schema": "done", "load_sections": "failed",
-                      "create_administrator": "pending", "activate": "pending"}
+    assert states == {
+        "validate": "done",
+        "create_schema": "done",
+        "load_sections": "failed",
+        "create_administrator": "pending",
+        "activate": "pending",
+    }
     municipality = Municipality.objects.get(slug="phoenix")
     assert municipality.status == Municipality.Status.PROVISIONING
     assert not Domain.objects.filter(tenant=municipality).exists()

@@ -20,8 +20,17 @@ def town():
 def test_provisioning_creates_the_template_registers_with_permissions(town):
     with schema_context(town.schema_name):
         codes = set(Register.objects.values_list("code", flat=True))
-        assert codes == {"residents", "streets", "addresses", "land_parcels", "buildings", "businesses",
-                         "council_decisions", "correspondence_in", "correspondence_out"}
+        assert codes == {
+            "residents",
+            "streets",
+            "addresses",
+            "land_parcels",
+            "buildings",
+            "businesses",
+            "council_decisions",
+            "correspondence_in",
+            "correspondence_out",
+        }
         residents = Register.objects.get(code="residents")
         assert residents.has_personal_data and not residents.is_public
         assert Register.objects.get(code="council_decisions").is_public
@@ -29,49 +38,60 @@ def test_provisioning_creates_the_template_registers_with_permissions(town):
 
 # Field types ----------------------------------------------------------------------------------
 
+
 def field(type_, **spec):
     return make_field({"code": "f", "type": type_, "name": {"hy": "Դ", "en": "F", "ru": "П"}, **spec})
 
 
-@pytest.mark.parametrize("type_,spec,raw,stored", [
-    ("text", {}, "  Արամ   Պետրոսյան ", "Արամ Պետրոսյան"),
-    ("text", {"pattern": r"^\d{4}$"}, "0401", "0401"),
-    ("long_text", {}, "line one\r\nline two", "line one\nline two"),
-    ("integer", {"min": 0}, "1 250", 1250),
-    ("decimal", {"decimal_places": 2}, "1250,5", "1250.5"),
-    ("date", {}, "17.05.1980", "1980-05-17"),
-    ("date", {}, "1980-05-17", "1980-05-17"),
-    ("boolean", {}, "այո", True),
-    ("boolean", {}, "false", False),
-    ("choice", {"choices": [{"value": "a", "name": {"hy": "Ա", "en": "A", "ru": "А"}}]}, "Ա", "a"),
-    ("personal_id", {"kinds": ["psn"]}, "12345 67890", "1234567890"),
-    ("personal_id", {"kinds": ["passport"]}, "an1234567", "AN1234567"),
-    ("address", {}, "Ապարան, Բաղրամյան, 11, 4",
-     {"settlement": "Ապարան", "street": "Բաղրամյան", "building": "11", "apartment": "4"}),
-    ("point", {}, "40.5939, 44.3546", {"lat": 40.5939, "lon": 44.3546}),
-])
+@pytest.mark.parametrize(
+    "type_,spec,raw,stored",
+    [
+        ("text", {}, "  Արամ   Պետրոսյան ", "Արամ Պետրոսյան"),
+        ("text", {"pattern": r"^\d{4}$"}, "0401", "0401"),
+        ("long_text", {}, "line one\r\nline two", "line one\nline two"),
+        ("integer", {"min": 0}, "1 250", 1250),
+        ("decimal", {"decimal_places": 2}, "1250,5", "1250.5"),
+        ("date", {}, "17.05.1980", "1980-05-17"),
+        ("date", {}, "1980-05-17", "1980-05-17"),
+        ("boolean", {}, "այո", True),
+        ("boolean", {}, "false", False),
+        ("choice", {"choices": [{"value": "a", "name": {"hy": "Ա", "en": "A", "ru": "А"}}]}, "Ա", "a"),
+        ("personal_id", {"kinds": ["psn"]}, "12345 67890", "1234567890"),
+        ("personal_id", {"kinds": ["passport"]}, "an1234567", "AN1234567"),
+        (
+            "address",
+            {},
+            "Ապարան, Բաղրամյան, 11, 4",
+            {"settlement": "Ապարան", "street": "Բաղրամյան", "building": "11", "apartment": "4"},
+        ),
+        ("point", {}, "40.5939, 44.3546", {"lat": 40.5939, "lon": 44.3546}),
+    ],
+)
 def test_each_field_type_accepts_and_normalises(type_, spec, raw, stored):
     assert field(type_, **spec).clean(raw) == stored
 
 
-@pytest.mark.parametrize("type_,spec,raw,message", [
-    ("text", {"required": True}, "  ", "required"),
-    ("text", {"max_length": 3}, "abcd", "At most 3"),
-    ("text", {"pattern": r"^\d{4}$"}, "12a4", "expected form"),
-    ("integer", {}, "12.5", "whole number"),
-    ("integer", {"max": 60}, "61", "largest allowed value is 60"),
-    ("decimal", {}, "abc", "Enter a number"),
-    ("decimal", {"decimal_places": 2}, "1.005", "2 digits"),
-    ("decimal", {}, "NaN", "Enter a number"),
-    ("date", {}, "31.02.2020", "DD.MM.YYYY"),
-    ("date", {"not_in_future": True}, "01.01.2999", "future"),
-    ("boolean", {}, "maybe", "yes or no"),
-    ("choice", {"choices": [{"value": "a", "name": {"hy": "Ա", "en": "A", "ru": "А"}}]}, "b", "Choose one of"),
-    ("personal_id", {"kinds": ["psn"]}, "12345", "Not a valid identifier"),
-    ("address", {}, "only one part", "settlement and a street"),
-    ("point", {}, "95, 10", "Latitude"),
-    ("file", {}, "not a file", "Upload a file"),
-])
+@pytest.mark.parametrize(
+    "type_,spec,raw,message",
+    [
+        ("text", {"required": True}, "  ", "required"),
+        ("text", {"max_length": 3}, "abcd", "At most 3"),
+        ("text", {"pattern": r"^\d{4}$"}, "12a4", "expected form"),
+        ("integer", {}, "12.5", "whole number"),
+        ("integer", {"max": 60}, "61", "largest allowed value is 60"),
+        ("decimal", {}, "abc", "Enter a number"),
+        ("decimal", {"decimal_places": 2}, "1.005", "2 digits"),
+        ("decimal", {}, "NaN", "Enter a number"),
+        ("date", {}, "31.02.2020", "DD.MM.YYYY"),
+        ("date", {"not_in_future": True}, "01.01.2999", "future"),
+        ("boolean", {}, "maybe", "yes or no"),
+        ("choice", {"choices": [{"value": "a", "name": {"hy": "Ա", "en": "A", "ru": "А"}}]}, "b", "Choose one of"),
+        ("personal_id", {"kinds": ["psn"]}, "12345", "Not a valid identifier"),
+        ("address", {}, "only one part", "settlement and a street"),
+        ("point", {}, "95, 10", "Latitude"),
+        ("file", {}, "not a file", "Upload a file"),
+    ],
+)
 def test_each_field_type_refuses_bad_values_with_a_message(type_, spec, raw, message):
     with pytest.raises(FieldError) as caught:
         field(type_, **spec).clean(raw)
@@ -93,6 +113,7 @@ def test_a_reference_must_point_to_an_existing_record(town):
 
 
 # History, conflicts, uniqueness --------------------------------------------------------------
+
 
 def test_every_change_is_in_the_history(town):
     user = staff_user(town, "secretary@town.test", "secretary")
@@ -149,6 +170,7 @@ def test_conflicting_edits_the_second_person_is_told_and_nothing_is_lost(town, c
 
 
 # Permissions and personal data ---------------------------------------------------------------
+
 
 def test_permissions_per_register_and_role(town, client_for):
     editor = signed_in(client_for, town, "editor@town.test", "editor")
@@ -209,49 +231,69 @@ def test_an_export_is_logged_for_every_person_in_it(town, client_for):
 
 # Search ---------------------------------------------------------------------------------------
 
+
 def test_full_text_and_per_field_search(town, client_for):
     secretary = signed_in(client_for, town, "secretary4@town.test", "secretary")
     with schema_context(town.schema_name):
         services.create("residents", resident(7, last_name="Խաչատրյան", first_name="Լիլիթ", sex="female"))
         services.create("residents", resident(8, last_name="Խաչիկյան", first_name="Գոռ", status="moved_out"))
+
     def found(**params):
         page = secretary.get("/staff/registers/residents/", params)
         return sorted(cells[0] for _r, cells in page.context["rows"])
-    assert found(q="խաչ") == ["Խաչատրյան", "Խաչիկյան"]          # case-folded prefix search
+
+    assert found(q="խաչ") == ["Խաչատրյան", "Խաչիկյան"]  # case-folded prefix search
     assert found(q="ԽԱՉԱՏՐՅԱՆ լիլ") == ["Խաչատրյան"]
     assert found(q="խաչ", f_status="moved_out") == ["Խաչիկյան"]
     assert found(q="խաչ", f_sex="female") == ["Խաչատրյան"]
     assert found(q=resident(8)["psn"]) == ["Խաչիկյան"]
-    assert found(f_last_name="ԱՏՐՅ") == ["Խաչատրյան"]            # one field, any part, any case
+    assert found(f_last_name="ԱՏՐՅ") == ["Խաչատրյան"]  # one field, any part, any case
     assert found(q="խաչ", f_birth_date="17.05.1980") == ["Խաչատրյան", "Խաչիկյան"]
     assert found(q="խաչ", f_birth_date="not a date") == ["Խաչատրյան", "Խաչիկյան"]
 
 
 # The Python interface for other modules --------------------------------------------------------
 
+
 def test_lookup_prefill_and_writes_in_the_callers_transaction(town):
     with schema_context(town.schema_name):
         services.create("residents", resident(9, first_name="Նարե"))
         person = services.lookup("residents", psn=resident(9)["psn"])
         assert services.prefill(person, {"applicant": "first_name", "born": "birth_date"}) == {
-            "applicant": "Նարե", "born": "1980-05-17"}
+            "applicant": "Նարե",
+            "born": "1980-05-17",
+        }
         assert services.lookup("residents", birth_date="17.05.1980") is not None
         with pytest.raises(RuntimeError), transaction.atomic():
             services.create("buildings", {"address": "Կենտրոն, Բաղրամյան, 99", "purpose": "residential"})
             raise RuntimeError("the case decision failed")
-        assert not services.matching("buildings", {"purpose": "residential"}).filter(
-            data__address__building="99").exists()
+        assert (
+            not services.matching("buildings", {"purpose": "residential"}).filter(data__address__building="99").exists()
+        )
 
 
 # Public registers ----------------------------------------------------------------------------
 
+
 def test_public_register_shows_published_records_and_public_fields_only(town, client_for):
     with schema_context(town.schema_name):
-        published = services.create("council_decisions", {
-            "number": "N 12-Ա", "date": "12.03.2026", "title": "Համայնքի 2026 թվականի բյուջեի մասին",
-            "text": "Հաստատել բյուջեն։", "votes_for": 9, "votes_against": 1, "status": "adopted", "published": True})
-        draft = services.create("council_decisions", {
-            "number": "N 13-Ն", "date": "12.03.2026", "title": "Գաղտնի նախագիծ", "status": "draft"})
+        published = services.create(
+            "council_decisions",
+            {
+                "number": "N 12-Ա",
+                "date": "12.03.2026",
+                "title": "Համայնքի 2026 թվականի բյուջեի մասին",
+                "text": "Հաստատել բյուջեն։",
+                "votes_for": 9,
+                "votes_against": 1,
+                "status": "adopted",
+                "published": True,
+            },
+        )
+        draft = services.create(
+            "council_decisions",
+            {"number": "N 13-Ն", "date": "12.03.2026", "title": "Գաղտնի նախագիծ", "status": "draft"},
+        )
     public = client_for(town.primary_host)
     listing = public.get("/registers/council_decisions/").content.decode()
     assert "N 12-Ա" in listing and "Գաղտնի նախագիծ" not in listing
@@ -266,15 +308,22 @@ def test_public_register_shows_published_records_and_public_fields_only(town, cl
 
 # Isolation ------------------------------------------------------------------------------------
 
+
 def test_a_record_of_one_municipality_is_found_nowhere_else(town, alpha, client_for):
     with schema_context(town.schema_name):
-        record = services.create("council_decisions", {
-            "number": "N 1", "date": "01.01.2026", "title": "Միայն մեր", "status": "adopted", "published": True})
+        record = services.create(
+            "council_decisions",
+            {"number": "N 1", "date": "01.01.2026", "title": "Միայն մեր", "status": "adopted", "published": True},
+        )
     other_admin = signed_in(client_for, alpha, "registers-admin@alpha.test", "administrator")
     assert other_admin.get(f"/staff/registers/council_decisions/{record.uuid}/").status_code == 404
     assert client_for("alpha.localhost").get(f"/registers/council_decisions/{record.uuid}/").status_code == 404
-    assert "Միայն մեր" not in b"".join(
-        client_for("alpha.localhost").get("/registers/council_decisions.csv").streaming_content).decode()
+    assert (
+        "Միայն մեր"
+        not in b"".join(
+            client_for("alpha.localhost").get("/registers/council_decisions.csv").streaming_content
+        ).decode()
+    )
     with schema_context(alpha.schema_name):
         assert not Record.objects.filter(uuid=record.uuid).exists()
 
@@ -283,11 +332,11 @@ def test_attachments_are_checked_by_content_and_served_after_a_permission_check(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     secretary = signed_in(client_for, town, "files@town.test", "secretary")
-    base = {"number": "N 50", "date": "01.04.2026", "title": "Որոշում կցվածքով", "status": "adopted",
-            "published": "on"}
+    base = {"number": "N 50", "date": "01.04.2026", "title": "Որոշում կցվածքով", "status": "adopted", "published": "on"}
     fake = SimpleUploadedFile("decision.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
-    response = secretary.post("/staff/registers/council_decisions/new/", {**base, "attachment": fake},
-                              HTTP_ACCEPT_LANGUAGE="en")
+    response = secretary.post(
+        "/staff/registers/council_decisions/new/", {**base, "attachment": fake}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert "Only PDF, PNG, JPEG and office documents" in response.content.decode()
     with schema_context(town.schema_name):
@@ -304,8 +353,12 @@ def test_attachments_are_checked_by_content_and_served_after_a_permission_check(
     public_copy = client_for(town.primary_host).get(f"/registers/council_decisions/{record.uuid}/file/attachment")
     assert public_copy.status_code == 200
     # Signed-out visitors get no file from a register that is not public.
-    assert client_for(town.primary_host).get(
-        f"/staff/registers/council_decisions/{record.uuid}/file/attachment").status_code == 302
+    assert (
+        client_for(town.primary_host)
+        .get(f"/staff/registers/council_decisions/{record.uuid}/file/attachment")
+        .status_code
+        == 302
+    )
 
 
 def test_two_people_saving_the_same_identifier_at_once_store_it_once(town):

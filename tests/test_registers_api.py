@@ -1,6 +1,7 @@
 """The GovStack Digital Registries API (/api/dr/): every endpoint's path, body and status codes,
 keys and the mediator header, history and the personal-data log, isolation between
 municipalities, the database API, the OpenAPI document and the `apikey` command."""
+
 import json
 
 import pytest
@@ -81,6 +82,7 @@ def create(api, n, **overrides):
 
 # Create, read, exists, history ---------------------------------------------------------------
 
+
 def test_create_then_read_and_exists_with_history_naming_the_client(town, api):
     created = create(api, 101, birth_date="17.05.1980", phone=None)
     assert set(created) == {"id"} | {f["code"] for f in _register(town, "residents").fields}
@@ -146,6 +148,7 @@ def test_bad_input_is_a_400_with_messages_per_field(api, settings):
 
 # Keys and the mediator header ----------------------------------------------------------------
 
+
 def test_keys_missing_invalid_revoked_and_read_only(town, keys, client_for, api):
     client = client_for(town.primary_host)
     assert Api(client, None).get(BASE).status_code == 401
@@ -181,9 +184,12 @@ def test_keys_missing_invalid_revoked_and_read_only(town, keys, client_for, api)
 
 def test_the_mediator_header_is_required_on_every_endpoint(town, keys, client_for):
     headless = Api(client_for(town.primary_host), keys["write"], mediator=None)
-    for response in (headless.get(BASE), headless.post(f"{BASE}/read", query({"psn": "1"})),
-                     headless.get("/api/dr/data/myPersonalDataUsage", {"userId": "1", "databaseId": "residents"}),
-                     headless.get("/api/dr/databases")):
+    for response in (
+        headless.get(BASE),
+        headless.post(f"{BASE}/read", query({"psn": "1"})),
+        headless.get("/api/dr/data/myPersonalDataUsage", {"userId": "1", "databaseId": "residents"}),
+        headless.get("/api/dr/databases"),
+    ):
         assert response.status_code == 400
         assert "Information-Mediator-Client" in response.json()["detail"]
     assert headless.get("/api/dr/openapi.json").status_code == 200
@@ -199,6 +205,7 @@ def test_unknown_paths_and_methods_answer_in_json(api):
 
 # Update, updateEntries, updateOrCreate, delete -----------------------------------------------
 
+
 def test_update_changes_the_one_matching_record(town, api):
     record = create(api, 110)
     response = api.put(f"{BASE}/update", query({"psn": resident(110)["psn"]}, **write({"phone": "+374 91 123456"})))
@@ -206,8 +213,9 @@ def test_update_changes_the_one_matching_record(town, api):
     assert response.json()["content"] == {**record, "phone": "+374 91 123456"}
 
     # A record read from the API can be sent back whole, its id included.
-    again = api.put(f"{BASE}/update", query({"id": record["id"]}, **write({**response.json()["content"],
-                                                                           "status": "moved_out"})))
+    again = api.put(
+        f"{BASE}/update", query({"id": record["id"]}, **write({**response.json()["content"], "status": "moved_out"}))
+    )
     assert again.status_code == 200 and again.json()["content"]["status"] == "moved_out"
 
     nobody = api.put(f"{BASE}/update", query({"psn": "9999999999"}, **write({"phone": "+374 91 123456"})))
@@ -233,8 +241,9 @@ def test_update_changes_the_one_matching_record(town, api):
 def test_update_entries_changes_every_match_or_none(town, api):
     for n in (120, 121, 122):
         create(api, n, last_name="Խմբյան", patronymic="Ա" if n < 122 else "Բ")
-    response = api.put(f"{BASE}/updateEntries", query({"last_name": "Խմբյան", "patronymic": "Ա"},
-                                                      **write({"status": "moved_out"})))
+    response = api.put(
+        f"{BASE}/updateEntries", query({"last_name": "Խմբյան", "patronymic": "Ա"}, **write({"status": "moved_out"}))
+    )
     assert response.status_code == 200 and response.json() == {"count": 2}
     found = api.get(BASE, {"query.last_name": "Խմբյան", "ordering": "psn"}).json()["results"]
     assert [r["status"] for r in found] == ["moved_out", "moved_out", "registered"]
@@ -250,8 +259,9 @@ def test_update_entries_changes_every_match_or_none(town, api):
 
 def test_update_or_create(town, api):
     psn = resident(130)["psn"]
-    created = api.post(f"{BASE}/updateOrCreate", query({"psn": psn}, **write(
-        {k: v for k, v in resident(130).items() if k != "psn"})))
+    created = api.post(
+        f"{BASE}/updateOrCreate", query({"psn": psn}, **write({k: v for k, v in resident(130).items() if k != "psn"}))
+    )
     assert created.status_code == 200 and created.json()["content"]["psn"] == psn
     updated = api.post(f"{BASE}/updateOrCreate", query({"psn": psn}, **write({"phone": "+374 10 555555"})))
     assert updated.status_code == 200
@@ -260,8 +270,9 @@ def test_update_or_create(town, api):
         assert services.matching("residents", {"psn": psn}).count() == 1
     invalid = api.post(f"{BASE}/updateOrCreate", query({"psn": resident(131)["psn"]}, **write({"phone": "+374"})))
     assert invalid.status_code == 400 and {"phone", "last_name"} <= set(invalid.json()["errors"])
-    unknown_id = api.post(f"{BASE}/updateOrCreate", query({"id": "6f1c9a52-0000-4000-8000-000000000000"},
-                                                          **write(resident(132))))
+    unknown_id = api.post(
+        f"{BASE}/updateOrCreate", query({"id": "6f1c9a52-0000-4000-8000-000000000000"}, **write(resident(132)))
+    )
     assert unknown_id.status_code == 404
 
 
@@ -295,12 +306,19 @@ def test_read_value_as_json_and_text(api):
 
 # List ----------------------------------------------------------------------------------------
 
+
 def test_list_search_filter_query_ordering_and_pages(api):
-    people = [("Ցուցակյան", "Լիլիթ", "female", "1990-01-01"), ("Ցուցակյան", "Գոռ", "male", "1985-06-30"),
-              ("Ցուցակյան", "Անի", "female", "2001-12-12"), ("Ցուցակյան", "Արամ", "male", "1979-03-03"),
-              ("Ցուցակյան", "Մարիամ", "female", "1995-07-07")]
-    made = [create(api, 160 + i, last_name=last, first_name=first, sex=sex, birth_date=born)
-            for i, (last, first, sex, born) in enumerate(people)]
+    people = [
+        ("Ցուցակյան", "Լիլիթ", "female", "1990-01-01"),
+        ("Ցուցակյան", "Գոռ", "male", "1985-06-30"),
+        ("Ցուցակյան", "Անի", "female", "2001-12-12"),
+        ("Ցուցակյան", "Արամ", "male", "1979-03-03"),
+        ("Ցուցակյան", "Մարիամ", "female", "1995-07-07"),
+    ]
+    made = [
+        create(api, 160 + i, last_name=last, first_name=first, sex=sex, birth_date=born)
+        for i, (last, first, sex, born) in enumerate(people)
+    ]
 
     def names(**params):
         response = api.get(BASE, {"query.last_name": "Ցուցակյան", **params})
@@ -331,14 +349,21 @@ def test_list_search_filter_query_ordering_and_pages(api):
     follow = api.client.get(first["next"], headers=api.headers).json()
     assert [r["first_name"] for r in follow["results"]] == ["Անի", "Արամ"]
 
-    for params, field in [({"page": "0"}, "page"), ({"pageSize": "1000"}, "pageSize"), ({"page": "x"}, "page"),
-                          ({"ordering": "shoe_size"}, "ordering"), ({"filter": "shoe_size"}, "filter"),
-                          ({"query.shoe_size": "44"}, "__all__"), ({"filter": "sex", "search": "x"}, "search")]:
+    for params, field in [
+        ({"page": "0"}, "page"),
+        ({"pageSize": "1000"}, "pageSize"),
+        ({"page": "x"}, "page"),
+        ({"ordering": "shoe_size"}, "ordering"),
+        ({"filter": "shoe_size"}, "filter"),
+        ({"query.shoe_size": "44"}, "__all__"),
+        ({"filter": "sex", "search": "x"}, "search"),
+    ]:
         response = api.get(BASE, params)
         assert response.status_code == 400 and field in response.json()["errors"], params
 
 
 # Personal data -------------------------------------------------------------------------------
+
 
 def test_api_reads_of_personal_data_are_logged_and_shown_to_the_person(town, api, client_for):
     record = create(api, 170)
@@ -352,7 +377,8 @@ def test_api_reads_of_personal_data_are_logged_and_shown_to_the_person(town, api
     api.post(f"{BASE}/exists", query({"psn": psn}))
     api.post(f"{BASE}/exists", query({"last_name": "Պետրոսյան"}))  # names nobody: not a read of them
     signed_in(client_for, town, "api-secretary@town.test", "secretary").get(
-        f"/staff/registers/residents/{record['id']}/")
+        f"/staff/registers/residents/{record['id']}/"
+    )
     with schema_context(town.schema_name):
         entries = PersonalDataAccess.objects.filter(person_ids__contains=[psn]).order_by("id")
         assert [(e.channel, e.actor) for e in entries] == [("api", CLIENT)] * 4 + [("staff", "")]
@@ -382,6 +408,7 @@ def test_api_reads_of_personal_data_are_logged_and_shown_to_the_person(town, api
 
 # Isolation -----------------------------------------------------------------------------------
 
+
 def test_a_key_or_record_of_one_municipality_gets_nothing_from_another(town, keys, alpha, client_for, api):
     record = create(api, 180)
     elsewhere = client_for(alpha.primary_host)
@@ -394,16 +421,23 @@ def test_a_key_or_record_of_one_municipality_gets_nothing_from_another(town, key
     assert Api(client_for(town.primary_host), alpha_key).get(BASE).status_code == 401
     assert theirs.post(f"{BASE}/read", query({"id": record["id"]})).status_code == 404
     assert theirs.get(f"{BASE}/{record['id']}/readValue/psn.json").status_code == 404
-    assert theirs.put(f"{BASE}/update", query({"id": record["id"]}, **write({"phone": "+374 10 111111"}))
-                      ).status_code == 404
+    assert (
+        theirs.put(f"{BASE}/update", query({"id": record["id"]}, **write({"phone": "+374 10 111111"}))).status_code
+        == 404
+    )
     assert theirs.delete(f"{BASE}/{record['id']}/delete").status_code == 404
     assert theirs.get(BASE, {"query.psn": resident(180)["psn"]}).json()["count"] == 0
-    assert theirs.get("/api/dr/data/myPersonalDataUsage",
-                      {"userId": resident(180)["psn"], "databaseId": "residents"}).status_code == 404
+    assert (
+        theirs.get(
+            "/api/dr/data/myPersonalDataUsage", {"userId": resident(180)["psn"], "databaseId": "residents"}
+        ).status_code
+        == 404
+    )
     assert api.post(f"{BASE}/read", query({"id": record["id"]})).status_code == 200  # untouched at home
 
 
 # Database API --------------------------------------------------------------------------------
+
 
 def test_database_api_describes_registers_and_refuses_schema_changes(town, api, reader):
     listing = reader.get("/api/dr/databases")
@@ -424,8 +458,10 @@ def test_database_api_describes_registers_and_refuses_schema_changes(town, api, 
     assert reader.get("/api/dr/database/residents").json() == residents
     assert reader.get("/api/dr/database/99999").status_code == 404
     assert reader.get("/api/dr/database/99999999999999999999999").status_code == 404
-    for response in (api.delete(f"/api/dr/database/{residents['id']}"),
-                     api.post("/api/dr/database/modify", {"code": "residents", "schema": {}})):
+    for response in (
+        api.delete(f"/api/dr/database/{residents['id']}"),
+        api.post("/api/dr/database/modify", {"code": "residents", "schema": {}}),
+    ):
         assert response.status_code == 403 and "template" in response.json()["detail"]
     assert api.get("/api/dr/database/modify").status_code == 405
     with schema_context(town.schema_name):
@@ -433,6 +469,7 @@ def test_database_api_describes_registers_and_refuses_schema_changes(town, api, 
 
 
 # OpenAPI -------------------------------------------------------------------------------------
+
 
 def test_openapi_document_is_valid_and_describes_the_real_fields(town, api, reader, client_for):
     from openapi_schema_validator import OAS30Validator
@@ -442,10 +479,21 @@ def test_openapi_document_is_valid_and_describes_the_real_fields(town, api, read
     document = reader.get("/api/dr/openapi.json").json()
     validate(document)
     assert document["servers"] == [{"url": f"http://{town.primary_host}/api/dr"}]
-    for path in (BASE, f"{BASE}/create", f"{BASE}/exists", f"{BASE}/read", f"{BASE}/update",
-                 f"{BASE}/updateEntries", f"{BASE}/updateOrCreate", f"{BASE}/{{ID}}/delete",
-                 f"{BASE}/{{uuid}}/readValue/{{field}}.{{ext}}", "/api/dr/data/myPersonalDataUsage",
-                 "/api/dr/databases", "/api/dr/database/{id}", "/api/dr/database/modify"):
+    for path in (
+        BASE,
+        f"{BASE}/create",
+        f"{BASE}/exists",
+        f"{BASE}/read",
+        f"{BASE}/update",
+        f"{BASE}/updateEntries",
+        f"{BASE}/updateOrCreate",
+        f"{BASE}/{{ID}}/delete",
+        f"{BASE}/{{uuid}}/readValue/{{field}}.{{ext}}",
+        "/api/dr/data/myPersonalDataUsage",
+        "/api/dr/databases",
+        "/api/dr/database/{id}",
+        "/api/dr/database/modify",
+    ):
         assert path.removeprefix("/api/dr") in document["paths"], path
     schema = document["components"]["schemas"]["residents"]
     assert schema["properties"]["birth_date"] == {"type": "string", "format": "date", "description": "Date of birth"}
@@ -459,14 +507,14 @@ def test_openapi_document_is_valid_and_describes_the_real_fields(town, api, read
 
 # The apikey command --------------------------------------------------------------------------
 
+
 def test_apikey_command_creates_lists_and_revokes(town, client_for, capsys):
     call_command("apikey", "create", "--municipality", town.slug, "--name", "Population registry", "--write")
     out = capsys.readouterr().out
     plaintext = out.strip().splitlines()[-1]
     assert plaintext.startswith("hmk_") and "read and write" in out
     prefix = plaintext.split("_")[1]
-    assert Api(client_for(town.primary_host), plaintext).post(f"{BASE}/create", write(resident(195))
-                                                             ).status_code == 200
+    assert Api(client_for(town.primary_host), plaintext).post(f"{BASE}/create", write(resident(195))).status_code == 200
 
     call_command("apikey", "list", "--municipality", town.slug)
     listed = capsys.readouterr().out

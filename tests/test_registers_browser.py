@@ -1,5 +1,6 @@
 """In Chromium, in Armenian: the secretary imports residents from CSV, searches, edits one
 and sees its history."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,10 +10,12 @@ from tests.two_factor_helpers import page_second_step
 
 pytestmark = pytest.mark.browser
 
-CSV = ("Հանրային ծառայությունների համարանիշ,Ազգանուն,Անուն,Հայրանուն,Ծննդյան ամսաթիվ,Սեռ,Հաշվառման հասցե,Կարգավիճակ\n"
-       '3000000001,Գրիգորյան,Տաթևիկ,Արմենի,14.04.1993,Իգական,"Կենտրոն, Չարենցի, 7",Հաշվառված\n'
-       '3000000002,Գրիգորյան,Հայկ,Արմենի,02.11.1989,Արական,"Կենտրոն, Չարենցի, 7",Հաշվառված\n'
-       '3000000003,Մանուկյան,Սոնա,Վահեի,30.06.1975,Իգական,"Գյուղ, Այգեստանի, 15",Հաշվառված\n')
+CSV = (
+    "Հանրային ծառայությունների համարանիշ,Ազգանուն,Անուն,Հայրանուն,Ծննդյան ամսաթիվ,Սեռ,Հաշվառման հասցե,Կարգավիճակ\n"
+    '3000000001,Գրիգորյան,Տաթևիկ,Արմենի,14.04.1993,Իգական,"Կենտրոն, Չարենցի, 7",Հաշվառված\n'
+    '3000000002,Գրիգորյան,Հայկ,Արմենի,02.11.1989,Արական,"Կենտրոն, Չարենցի, 7",Հաշվառված\n'
+    '3000000003,Մանուկյան,Սոնա,Վահեի,30.06.1975,Իգական,"Գյուղ, Այգեստանի, 15",Հաշվառված\n'
+)
 
 
 def test_the_secretary_imports_searches_edits_and_sees_the_history(page, live_server):
@@ -34,13 +37,11 @@ def test_the_secretary_imports_searches_edits_and_sees_the_history(page, live_se
     # Import: a file with a bad row first — nothing is imported, the problem is shown.
     page.click("a[href='/staff/registers/residents/import/']")
     bad = CSV + "3000000004,Սխալյան,,Սխալի,31.02.1990,Արական,Կենտրոն,Հաշվառված\n"
-    page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv",
-                                             "buffer": bad.encode()}])
+    page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
     page.click("button[type=submit].primary")
     expect(page.locator("#import-errors")).to_contain_text("first_name")
     expect(page.locator("#import-errors tbody tr")).to_have_count(3)
-    page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv",
-                                             "buffer": CSV.encode()}])
+    page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
     page.click("button[type=submit].primary")
     expect(page.locator("#preview tbody tr")).to_have_count(3)
     page.click("#confirm-import")

@@ -1,4 +1,5 @@
 """CSV import: a preview with every problem, and nothing imported while any row is bad."""
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -11,8 +12,9 @@ HEADER = "Հանրային ծառայությունների համարանիշ,�
 
 
 def csv_file(*rows, header=HEADER):
-    return SimpleUploadedFile("residents.csv", ("\ufeff" + "\n".join((header,) + rows) + "\n").encode(),
-                              content_type="text/csv")
+    return SimpleUploadedFile(
+        "residents.csv", ("\ufeff" + "\n".join((header,) + rows) + "\n").encode(), content_type="text/csv"
+    )
 
 
 GOOD = [
@@ -28,8 +30,7 @@ def test_one_bad_row_imports_nothing_and_every_problem_is_reported(client_for):
         '2000000003,Վարդանյան,,Սամվելի,31.02.1990,Արական,"Կենտրոն",Հաշվառված',
         '2000000001,Կրկնյան,Արա,,01.01.1970,male,"Կենտրոն, Բաղրամյան, 1",registered',
     ]
-    response = secretary.post("/staff/registers/residents/import/", {"file": csv_file(*bad)},
-                              HTTP_ACCEPT_LANGUAGE="en")
+    response = secretary.post("/staff/registers/residents/import/", {"file": csv_file(*bad)}, HTTP_ACCEPT_LANGUAGE="en")
     report = response.context["report"]
     assert report.errors == [
         (4, "first_name", "This field is required."),
@@ -55,20 +56,31 @@ def test_a_clean_file_is_previewed_then_imported_all_at_once(client_for):
     with schema_context(town.schema_name):
         records = services.records("residents").order_by("data__psn")
         assert [r.data["last_name"] for r in records] == ["Հակոբյան", "Սարգսյան"]
-        assert records[0].data["address"] == {"settlement": "Կենտրոն", "street": "Բաղրամյան",
-                                               "building": "11", "apartment": "4"}
+        assert records[0].data["address"] == {
+            "settlement": "Կենտրոն",
+            "street": "Բաղրամյան",
+            "building": "11",
+            "apartment": "4",
+        }
         assert records[0].data["sex"] == "female" and records[0].data["birth_date"] == "1991-02-03"
         assert RecordChange.objects.filter(record__in=records, action="import").count() == 2
         assert UniqueValue.objects.filter(field="psn").count() == 2
         # The imported rows are searchable and their keys do not collide with new records.
         assert services.full_text(services.records("residents"), "մարիամ").count() == 1
-        created = services.create("residents", {"psn": "2000000009", "last_name": "Նոր", "first_name": "Նոր",
-                                                "birth_date": "01.01.2000", "status": "registered",
-                                                "address": "Կենտրոն, Նոր, 1"})
+        created = services.create(
+            "residents",
+            {
+                "psn": "2000000009",
+                "last_name": "Նոր",
+                "first_name": "Նոր",
+                "birth_date": "01.01.2000",
+                "status": "registered",
+                "address": "Կենտրոն, Նոր, 1",
+            },
+        )
         assert created.id > max(r.id for r in records)
     # The same file again: every row is already there.
-    again = secretary.post("/staff/registers/residents/import/", {"file": csv_file(*GOOD)},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    again = secretary.post("/staff/registers/residents/import/", {"file": csv_file(*GOOD)}, HTTP_ACCEPT_LANGUAGE="en")
     assert [e[:2] for e in again.context["report"].errors] == [(2, "psn"), (3, "psn")]
 
 

@@ -1,4 +1,5 @@
 """Hosts: municipalities, the ministry console, unknown hosts, suspended and archived sites."""
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

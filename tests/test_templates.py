@@ -1,4 +1,5 @@
 """Templates are validated before anything is created, and every problem names its place."""
+
 import shutil
 from pathlib import Path
 
@@ -31,8 +32,15 @@ def test_the_shipped_template_is_valid_and_has_real_content():
     template = load_template(SOURCE)
     assert template.name == "armenia-community"
     assert template.version == "1.0.0"
-    assert set(template.sections) == {"accounts", "budget", "catalogue", "profile", "registers", "website",
-                                      "workcalendar"}
+    assert set(template.sections) == {
+        "accounts",
+        "budget",
+        "catalogue",
+        "profile",
+        "registers",
+        "website",
+        "workcalendar",
+    }
     assert len(template.sections["accounts"]["roles"]) >= 5
     assert len(template.sections["profile"]["departments"]) >= 6
     # National holidays come from the maintained calendar of the template's country.
@@ -63,8 +71,9 @@ def test_schema_violations_name_the_path(template_copy):
 
 def test_checks_beyond_the_schema(template_copy):
     accounts = (template_copy / "accounts.yaml").read_text(encoding="utf-8")
-    accounts = accounts.replace("- workcalendar.view_holiday\n  - code: front_office",
-                                "- workcalendar.fly_to_the_moon\n  - code: front_office")
+    accounts = accounts.replace(
+        "- workcalendar.view_holiday\n  - code: front_office", "- workcalendar.fly_to_the_moon\n  - code: front_office"
+    )
     (template_copy / "accounts.yaml").write_text(accounts, encoding="utf-8")
     (template_copy / "weather.yaml").write_text("sunny: true\n", encoding="utf-8")
     (template_copy / "workcalendar.yaml").unlink()
@@ -101,7 +110,8 @@ def test_dates_stay_iso_text_and_are_checked(template_copy):
     text = path.read_text(encoding="utf-8").replace(
         "dated: []",
         "dated:\n  - {date: 2026-06-01, kind: working_day, name: {hy: Ա, en: A, ru: А}}\n"
-        "  - {date: 2026-02-30, name: {hy: Բ, en: B, ru: Б}}")
+        "  - {date: 2026-02-30, name: {hy: Բ, en: B, ru: Б}}",
+    )
     path.write_text(text, encoding="utf-8")
     problems = problems_of(template_copy)
     assert problems == [("workcalendar.yaml", "dated[1].date", "'2026-02-30' is not a 'date'")]

@@ -1,5 +1,6 @@
 """Two-factor sign-in: enrolment, app codes and backup codes, who is asked, what an unverified
 session reaches, lockout, resets, and that devices never cross schemas."""
+
 import re
 import time
 
@@ -16,7 +17,7 @@ from hamaynk.twofactor import policy
 from tenants.accounts.models import Role
 from tests.conftest import provision_ok
 from tests.registers_helpers import staff_user
-from tests.two_factor_helpers import backup_code, current_totp, password_and_code
+from tests.two_factor_helpers import backup_code, current_totp
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,11 @@ def test_enrolment_then_sign_in_with_an_app_code_and_a_backup_code_used_once(tow
     secret = secret_of(page)
     assert secret == secret_of(client.get("/staff/two-factor/enrol/").content.decode())  # a reload keeps the key
     # A wrong code is refused, and the device then makes the next try wait (django-otp's throttling).
-    wrong = client.post("/staff/two-factor/enrol/?next=/staff/registers/", {"code": other_code(current_totp(secret))},
-                        HTTP_ACCEPT_LANGUAGE="en")
+    wrong = client.post(
+        "/staff/two-factor/enrol/?next=/staff/registers/",
+        {"code": other_code(current_totp(secret))},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert wrong.status_code == 200 and "This code is not right" in wrong.content.decode()
     hurried = client.post("/staff/two-factor/enrol/", {"code": current_totp(secret)}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Too many wrong codes" in hurried.content.decode()
@@ -98,7 +102,9 @@ def test_an_unverified_session_reaches_nothing_behind_the_sign_in(town, client_f
     assert client.get("/").wsgi_request.user.is_authenticated is False
     # The ministry console, likewise.
     console = client_for("localhost")
-    assert console.post("/console/login/", {"username": "minister", "password": "minister-password-1"}).status_code == 302
+    assert (
+        console.post("/console/login/", {"username": "minister", "password": "minister-password-1"}).status_code == 302
+    )
     for path in ("/console/", "/console/onboard/", "/console/users/", f"/console/m/{town.uuid}/"):
         response = console.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/console/two-factor/"), path
@@ -109,8 +115,16 @@ def test_an_unverified_session_reaches_nothing_behind_the_sign_in(town, client_f
 def test_who_is_asked_follows_the_roles_permissions(town, client_for):
     with schema_context(town.schema_name):
         needs = {role.code: policy.role_requires(role) for role in Role.objects.all()}
-    assert needs == {"administrator": True, "mayor": True, "secretary": True, "front_office": True,
-                     "specialist": True, "department_head": True, "editor": False, "author": False}
+    assert needs == {
+        "administrator": True,
+        "mayor": True,
+        "secretary": True,
+        "front_office": True,
+        "specialist": True,
+        "department_head": True,
+        "editor": False,
+        "author": False,
+    }
     staff_user(town, "editor@2fa.test", "editor")
     editor = password_only(client_for, town, "editor@2fa.test")
     assert editor.get("/staff/").status_code == 200
@@ -140,13 +154,14 @@ def test_wrong_codes_lock_the_user_name_like_wrong_passwords(town, client_for, s
     staff_user(town, "guess@2fa.test", "specialist")
     backup_code("guess@2fa.test", town)
     client = password_only(client_for, town, "guess@2fa.test")
-    for attempt in range(2):
+    for _attempt in range(2):
         assert client.post("/staff/two-factor/", {"code": "123456"}).status_code == 200
     locked = client.post("/staff/two-factor/", {"code": "123456"}, HTTP_ACCEPT_LANGUAGE="en")
     assert locked.status_code in (403, 429) and "Too many wrong" in locked.content.decode()
     assert client.get("/staff/").status_code == 302 and client.get("/staff/")["Location"].startswith("/staff/login/")
-    refused = client_for(town.primary_host).post("/staff/login/", {"username": "guess@2fa.test",
-                                                                   "password": "staff-password-1"})
+    refused = client_for(town.primary_host).post(
+        "/staff/login/", {"username": "guess@2fa.test", "password": "staff-password-1"}
+    )
     assert refused.status_code in (403, 429)
     from axes.utils import reset
 
@@ -175,8 +190,12 @@ def test_an_administrator_resets_a_colleagues_devices(town, client_for):
     staff_user(town, "nosy@2fa.test", "specialist")
     with schema_context(town.schema_name):
         nosy = get_user_model().objects.get(username="nosy@2fa.test")
-    assert verified_login(client_for(town.primary_host), nosy, town).post(
-        f"/staff/accounts/{admin.pk}/two-factor/reset/").status_code == 403
+    assert (
+        verified_login(client_for(town.primary_host), nosy, town)
+        .post(f"/staff/accounts/{admin.pk}/two-factor/reset/")
+        .status_code
+        == 403
+    )
 
 
 def test_the_ministry_resets_a_console_users_devices(client_for, ministry_user):

@@ -1,6 +1,7 @@
 """The municipal website: the page tree provisioning builds, the pages in three languages, the
 visible fallback to Armenian, decisions from the public register, open data, branding, the
 editors' roles and moderation, and isolation between municipalities."""
+
 import io
 import json
 
@@ -13,8 +14,8 @@ from django_tenants.utils import schema_context
 from PIL import Image as PILImage
 
 from tests.conftest import provision_ok
-from tests.test_background import s3_server  # noqa: F401 (a fixture)
 from tests.registers_helpers import resident, signed_in
+from tests.test_background import s3_server  # noqa: F401 (a fixture)
 
 MAIN_PAGES = ["/", "/services/", "/news/", "/decisions/", "/budget/", "/statistics/", "/open-data/", "/contacts/"]
 
@@ -27,8 +28,17 @@ def town():
 def _decision(number, title, published=True, **extra):
     from tenants.registers import services
 
-    data = {"number": number, "date": "2026-03-14", "title": title, "status": "adopted", "published": published,
-            "votes_for": 11, "votes_against": 2, "votes_abstained": 1, **extra}
+    data = {
+        "number": number,
+        "date": "2026-03-14",
+        "title": title,
+        "status": "adopted",
+        "published": published,
+        "votes_for": 11,
+        "votes_against": 2,
+        "votes_abstained": 1,
+        **extra,
+    }
     return services.create(services.get_register("council_decisions"), data, actor="test")
 
 
@@ -82,8 +92,11 @@ def test_a_page_without_a_translation_falls_back_to_armenian_with_a_notice(clien
 
     with schema_context(town.schema_name):
         home = HomePage.objects.get(locale__language_code="hy")
-        home.add_child(instance=StandardPage(title="Համայնքի պատմություն", slug="history",
-                                             body="<p>Հիմնադրվել է 1830 թվականին։</p>"))
+        home.add_child(
+            instance=StandardPage(
+                title="Համայնքի պատմություն", slug="history", body="<p>Հիմնադրվել է 1830 թվականին։</p>"
+            )
+        )
     client = client_for(town.primary_host)
     armenian = client.get("/history/", HTTP_ACCEPT_LANGUAGE="hy").content.decode()
     assert "Հիմնադրվել է" in armenian and 'id="fallback-notice"' not in armenian
@@ -125,8 +138,11 @@ def test_statistics_are_aggregates_from_the_registers_and_the_cases(client_for, 
         register = services.get_register("residents")
         for n in range(5):
             services.create(register, resident(900 + n), actor="test")
-        services.create(register, resident(910, address={"settlement": "Գյուղ", "street": "Այգեստան",
-                                                          "building": "4", "apartment": ""}), actor="test")
+        services.create(
+            register,
+            resident(910, address={"settlement": "Գյուղ", "street": "Այգեստան", "building": "4", "apartment": ""}),
+            actor="test",
+        )
         services.create(register, resident(911, status="moved_out"), actor="test")
     client = client_for(town.primary_host)
     population = json.loads(client.get("/open-data/population.json").content)
@@ -199,8 +215,9 @@ def test_an_author_drafts_and_an_editor_approves_and_publishes(client_for, town)
         news = NewsIndexPage.objects.get(locale__language_code="hy")
         assert news.permissions_for_user(author).can_add_subpage()
         assert not news.permissions_for_user(author).can_publish_subpage()
-        draft = NewsPage(title="Ջրամատակարարման ժամանակավոր դադար", slug="water", summary="Հինգշաբթի՝ 10:00–14:00։",
-                         live=False)
+        draft = NewsPage(
+            title="Ջրամատակարարման ժամանակավոր դադար", slug="water", summary="Հինգշաբթի՝ 10:00–14:00։", live=False
+        )
         news.add_child(instance=draft)
         revision = draft.save_revision(user=author)
         workflow = draft.get_workflow()
@@ -235,7 +252,9 @@ def test_isolation_pages_images_documents_and_cache_keys(client_for, alpha, beta
         image = Image.objects.create(title="Զինանշան", file=ImageFile(io.BytesIO(buffer.getvalue()), name="emblem.png"))
         image_url = image.get_rendition("width-20").url
         original_url = image.file.url
-        document = Document.objects.create(title="Որոշում", file=ImageFile(io.BytesIO(b"%PDF-1.4 alpha"), name="decision.pdf"))
+        document = Document.objects.create(
+            title="Որոշում", file=ImageFile(io.BytesIO(b"%PDF-1.4 alpha"), name="decision.pdf")
+        )
         document_url = document.url
     alpha_client, beta_client = client_for(alpha.primary_host), client_for(beta.primary_host)
     assert str(alpha.uuid) in original_url
@@ -287,16 +306,29 @@ def test_images_and_documents_go_to_the_municipality_prefix_on_s3(alpha, beta, s
     from wagtail.images.models import Image
 
     endpoint, client = s3_server
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "hamaynk.tenancy.storage.MunicipalS3Storage",
-        "OPTIONS": {"bucket_name": "hamaynk-test", "endpoint_url": endpoint, "access_key": "test",
-                    "secret_key": "test", "region_name": "us-east-1"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "hamaynk.tenancy.storage.MunicipalS3Storage",
+            "OPTIONS": {
+                "bucket_name": "hamaynk-test",
+                "endpoint_url": endpoint,
+                "access_key": "test",
+                "secret_key": "test",
+                "region_name": "us-east-1",
+            },
+        },
+    }
     buffer = io.BytesIO()
     PILImage.new("RGB", (64, 48), "#7a1f2b").save(buffer, "PNG")
     with schema_context(alpha.schema_name):
-        image = Image.objects.create(title="Քաղաքապետարան", file=ImageFile(io.BytesIO(buffer.getvalue()), name="hall.png"))
+        image = Image.objects.create(
+            title="Քաղաքապետարան", file=ImageFile(io.BytesIO(buffer.getvalue()), name="hall.png")
+        )
         rendition = image.get_rendition("fill-32x24")
-        document = Document.objects.create(title="Հաշվետվություն", file=ContentFile(b"%PDF-1.4 report", name="report.pdf"))
+        document = Document.objects.create(
+            title="Հաշվետվություն", file=ContentFile(b"%PDF-1.4 report", name="report.pdf")
+        )
         assert "Signature" in image.file.url and f"municipalities/{alpha.uuid}/" in rendition.url
         names = [image.file.name, rendition.file.name, document.file.name]
     keys = {o["Key"] for o in client.list_objects_v2(Bucket="hamaynk-test")["Contents"]}
@@ -313,11 +345,18 @@ def test_the_language_switcher_follows_a_translation_with_its_own_slug(client_fo
 
     with schema_context(town.schema_name):
         armenian = HomePage.objects.get(locale__language_code="hy").add_child(
-            instance=StandardPage(title="Զբոսաշրջություն", slug="zbosashrjutyun", body="<p>Սարեր։</p>"))
+            instance=StandardPage(title="Զբոսաշրջություն", slug="zbosashrjutyun", body="<p>Սարեր։</p>")
+        )
         english_home = HomePage.objects.get(locale__language_code="en")
-        english = english_home.add_child(instance=StandardPage(
-            title="Tourism", slug="tourism", body="<p>Mountains.</p>", translation_key=armenian.translation_key,
-            locale=Locale.objects.get(language_code="en")))
+        english = english_home.add_child(
+            instance=StandardPage(
+                title="Tourism",
+                slug="tourism",
+                body="<p>Mountains.</p>",
+                translation_key=armenian.translation_key,
+                locale=Locale.objects.get(language_code="en"),
+            )
+        )
     client = client_for(town.primary_host)
     html = client.get("/zbosashrjutyun/").content.decode()
     assert 'name="next" value="/tourism/"' in html  # the English button leads to the English page

@@ -1,13 +1,13 @@
 """The website in Chromium: an editor writes a news item in Wagtail's admin, saves a draft the
 public cannot see, publishes it and the public reads it; and axe-core finds no serious or
 critical accessibility violation on the main pages, in Armenian and on a phone."""
+
 import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django_tenants.utils import schema_context
 from playwright.sync_api import expect
-
 from wagtail.models import Page
 
 from tests.conftest import provision_ok
@@ -93,25 +93,52 @@ def filled_town():
         residents = services.get_register("residents")
         for n in range(12):
             services.create(residents, resident(700 + n), actor="test")
-        decision = services.create(services.get_register("council_decisions"), {
-            "number": "42-Ա", "date": "2026-10-02", "title": "Փողոցների լուսավորության ծրագրի մասին",
-            "text": "Հաստատել 2027 թվականի ծրագիրը։", "status": "adopted", "published": True,
-            "votes_for": 12, "votes_against": 0, "votes_abstained": 1}, actor="test")
+        decision = services.create(
+            services.get_register("council_decisions"),
+            {
+                "number": "42-Ա",
+                "date": "2026-10-02",
+                "title": "Փողոցների լուսավորության ծրագրի մասին",
+                "text": "Հաստատել 2027 թվականի ծրագիրը։",
+                "status": "adopted",
+                "published": True,
+                "votes_for": 12,
+                "votes_against": 0,
+                "votes_abstained": 1,
+            },
+            actor="test",
+        )
         seed_budget(seed_value=5)
         seed_cases(seed_value=5)
     return town, decision
 
 
 def _main_pages(decision):
-    return ["/", "/services/", "/services/residence_certificate/", "/news/", "/news/website-opened/",
-            "/decisions/", f"/decisions/{decision.uuid}/", "/budget/", "/statistics/", "/open-data/",
-            "/contacts/", "/track/"]
+    return [
+        "/",
+        "/services/",
+        "/services/residence_certificate/",
+        "/news/",
+        "/news/website-opened/",
+        "/decisions/",
+        f"/decisions/{decision.uuid}/",
+        "/budget/",
+        "/statistics/",
+        "/open-data/",
+        "/contacts/",
+        "/track/",
+    ]
 
 
 def _serious(page):
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
-    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"] if v["impact"] in SERIOUS]
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    )
+    return [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
 
 
 @pytest.mark.parametrize("language", ["hy", "en", "ru"])
@@ -138,8 +165,9 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_serve
 def test_the_site_is_usable_on_a_phone(browser, live_server, filled_town):
     _base, port = live_server
     town, decision = filled_town
-    context = browser.new_context(locale="hy-AM", viewport={"width": 375, "height": 740}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        locale="hy-AM", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = context.new_page()
     for path in _main_pages(decision):
         page.goto(f"http://{town.slug}.localhost:{port}{path}")

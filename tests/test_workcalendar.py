@@ -1,5 +1,6 @@
 """Working days on the municipality's calendar: the national holidays from the `holidays`
 package, the municipality's own days over them, and the deadlines counted on the result."""
+
 import datetime
 
 import holidays as holidays_package
@@ -34,8 +35,10 @@ def test_national_days_have_names_in_three_languages():
     assert names["en"] == "Day of Remembrance for the Fallen Defenders of the Fatherland"
     assert names["ru"] == "День памяти павших защитников Отечества"
     assert "զոհված" in names["hy"]
-    assert days[D(2026, 9, 21)] == (Holiday.Kind.HOLIDAY, {"hy": "Անկախության օր", "en": "Independence Day",
-                                                          "ru": "День независимости"})
+    assert days[D(2026, 9, 21)] == (
+        Holiday.Kind.HOLIDAY,
+        {"hy": "Անկախության օր", "en": "Independence Day", "ru": "День независимости"},
+    )
     # Every name of every year the package knows has a Russian name of ours, none in English.
     for year in range(2000, 2031):
         for date, (_kind, texts) in national.days_of_year("AM", year).items():
@@ -55,13 +58,13 @@ def test_days_off_moved_by_decision_and_the_weekend_worked_instead():
 def test_the_municipal_calendar_marks_national_holidays_and_weekends(alpha):
     with schema_context(alpha.schema_name):
         calendar = WorkingCalendar.load()
-        assert not calendar.is_working_day(D(2026, 1, 27))   # new from 2026, a Tuesday
-        assert calendar.is_working_day(D(2025, 1, 27))       # an ordinary Monday the year before
-        assert not calendar.is_working_day(D(2026, 9, 21))   # Independence Day (Monday)
-        assert not calendar.is_working_day(D(2026, 4, 24))   # Genocide Remembrance Day
+        assert not calendar.is_working_day(D(2026, 1, 27))  # new from 2026, a Tuesday
+        assert calendar.is_working_day(D(2025, 1, 27))  # an ordinary Monday the year before
+        assert not calendar.is_working_day(D(2026, 9, 21))  # Independence Day (Monday)
+        assert not calendar.is_working_day(D(2026, 4, 24))  # Genocide Remembrance Day
         assert not calendar.is_working_day(D(2026, 11, 28))  # Saturday
-        assert calendar.is_working_day(D(2026, 11, 24))      # an ordinary Tuesday
-        assert not calendar.is_working_day(D(2031, 1, 6))    # a year nobody listed anywhere
+        assert calendar.is_working_day(D(2026, 11, 24))  # an ordinary Tuesday
+        assert not calendar.is_working_day(D(2031, 1, 6))  # a year nobody listed anywhere
         assert not Holiday.objects.filter(date__year=2026).exists()  # nothing copied per year
 
 
@@ -112,9 +115,11 @@ def test_a_weekend_day_declared_working_counts():
 
 def test_own_days_override_the_national_calendar_dated_over_annual():
     names = {"hy": "Ա", "en": "A", "ru": "А"}
-    own = [Holiday(date=D(2000, 10, 12), every_year=True, kind="holiday", name_hy="Ա", name_en="A", name_ru="А"),
-           Holiday(date=D(2027, 10, 12), kind="working_day", name_hy="Բ", name_en="B", name_ru="Б"),
-           Holiday(date=D(2026, 9, 21), kind="working_day", name_hy="Գ", name_en="C", name_ru="В")]
+    own = [
+        Holiday(date=D(2000, 10, 12), every_year=True, kind="holiday", name_hy="Ա", name_en="A", name_ru="А"),
+        Holiday(date=D(2027, 10, 12), kind="working_day", name_hy="Բ", name_en="B", name_ru="Б"),
+        Holiday(date=D(2026, 9, 21), kind="working_day", name_hy="Գ", name_en="C", name_ru="В"),
+    ]
     assert year_days(2026, "AM", own)[D(2026, 10, 12)] == ("holiday", names, "municipal")
     assert year_days(2027, "AM", own)[D(2027, 10, 12)][0] == "working_day"
     assert year_days(2026, "AM", own)[D(2026, 9, 21)][0] == "working_day"
@@ -138,13 +143,27 @@ def test_a_municipal_override_changes_alpha_deadlines_and_not_betas(alpha, beta,
     page = secretary.get("/staff/workcalendar/", {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert 'data-date="2026-01-27" data-source="national"' in page.content.decode()
-    added = secretary.post("/staff/workcalendar/add/", {
-        "date": "2026-10-12", "kind": "holiday", "name_hy": "Քաղաքի օր", "name_en": "Town Day",
-        "name_ru": "День города"})
+    added = secretary.post(
+        "/staff/workcalendar/add/",
+        {
+            "date": "2026-10-12",
+            "kind": "holiday",
+            "name_hy": "Քաղաքի օր",
+            "name_en": "Town Day",
+            "name_ru": "День города",
+        },
+    )
     assert added.status_code == 302 and added["Location"].endswith("?year=2026")
-    worked = secretary.post("/staff/workcalendar/add/", {
-        "date": "2026-09-21", "kind": "working_day", "name_hy": "Աշխատանքային օր", "name_en": "Worked",
-        "name_ru": "Рабочий день"})
+    worked = secretary.post(
+        "/staff/workcalendar/add/",
+        {
+            "date": "2026-09-21",
+            "kind": "working_day",
+            "name_hy": "Աշխատանքային օր",
+            "name_en": "Worked",
+            "name_ru": "Рабочий день",
+        },
+    )
     assert worked.status_code == 302
     try:
         assert _due(alpha, start) == D(2026, 10, 13)
@@ -159,9 +178,11 @@ def test_a_municipal_override_changes_alpha_deadlines_and_not_betas(alpha, beta,
         beta_secretary = signed_in(client_for, beta, "secretary@calendar.test", "secretary")
         assert "Town Day" not in beta_secretary.get("/staff/workcalendar/", {"year": "2026"}).content.decode()
         # A date taken twice is refused with a message, nothing is stored.
-        again = secretary.post("/staff/workcalendar/add/", {
-            "date": "2026-10-12", "kind": "holiday", "name_hy": "Ա", "name_en": "A", "name_ru": "А"},
-            HTTP_ACCEPT_LANGUAGE="en")
+        again = secretary.post(
+            "/staff/workcalendar/add/",
+            {"date": "2026-10-12", "kind": "holiday", "name_hy": "Ա", "name_en": "A", "name_ru": "А"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         assert again.status_code == 200 and "already exists" in again.content.decode()
     finally:
         with schema_context(alpha.schema_name):
@@ -175,8 +196,10 @@ def test_a_municipal_override_changes_alpha_deadlines_and_not_betas(alpha, beta,
 def test_only_roles_with_the_permission_change_the_calendar(alpha, client_for):
     specialist = signed_in(client_for, alpha, "specialist@calendar.test", "specialist")
     assert specialist.get("/staff/workcalendar/").status_code == 200
-    refused = specialist.post("/staff/workcalendar/add/", {
-        "date": "2026-10-12", "kind": "holiday", "name_hy": "Ա", "name_en": "A", "name_ru": "А"})
+    refused = specialist.post(
+        "/staff/workcalendar/add/",
+        {"date": "2026-10-12", "kind": "holiday", "name_hy": "Ա", "name_en": "A", "name_ru": "А"},
+    )
     assert refused.status_code == 403
     with schema_context(alpha.schema_name):
         assert not Holiday.objects.filter(date=D(2026, 10, 12)).exists()

@@ -3,6 +3,7 @@
 A fresh single-use backup code is added to the user's sheet for each sign-in, so signing the same
 person in twice within one TOTP period (which django-otp rightly refuses to accept twice) works.
 """
+
 from contextlib import nullcontext
 
 from django.contrib.auth import get_user_model

@@ -5,6 +5,7 @@ a view only says what it does.
 
 The keys are the municipality's API keys; the module that issues them is named by the setting
 API_KEY_AUTHENTICATOR, so the platform imports no module's code."""
+
 import functools
 import json
 
@@ -37,8 +38,9 @@ class ApiError(Exception):
 
 
 def json_response(data, status=200):
-    return HttpResponse(json.dumps(data, ensure_ascii=False), status=status,
-                        content_type="application/json; charset=utf-8")
+    return HttpResponse(
+        json.dumps(data, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
+    )
 
 
 def not_found(detail):
@@ -71,8 +73,11 @@ def endpoint(*methods, write=False, mediator=True):
                     raise ApiError(405, _("Method not allowed."), headers={"Allow": ", ".join(methods)})
                 key = _authenticator()(request.headers.get("Authorization"))
                 if key is None:
-                    raise ApiError(401, _("A valid API key is required in the Authorization header."),
-                                   headers={"WWW-Authenticate": "Bearer"})
+                    raise ApiError(
+                        401,
+                        _("A valid API key is required in the Authorization header."),
+                        headers={"WWW-Authenticate": "Bearer"},
+                    )
                 if (throttled := throttle.refuse_api_key(key)) is not None:
                     return throttled
                 if write and not key.can_write:
@@ -92,8 +97,7 @@ def endpoint(*methods, write=False, mediator=True):
 def _mediator_client(request):
     client = request.headers.get(MEDIATOR_HEADER, "").strip()
     if not client:
-        raise ApiError(400, _("The Information-Mediator-Client header is required "
-                              "(INSTANCE/CLASS/MEMBER/SUBSYSTEM)."))
+        raise ApiError(400, _("The Information-Mediator-Client header is required (INSTANCE/CLASS/MEMBER/SUBSYSTEM)."))
     if len(client) > MAX_ACTOR_LENGTH:
         raise ApiError(400, _("The Information-Mediator-Client header is too long."))
     return client

@@ -1,5 +1,6 @@
 """The Celery app. Tasks sent from a municipality's request carry its schema in their headers
 (tenant-schemas-celery), so the worker runs them in that municipality's schema."""
+
 import os
 
 from tenant_schemas_celery.app import CeleryApp
@@ -18,4 +19,6 @@ def broker_mode():
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
     url = settings.CELERY_BROKER_URL
-    return "filesystem" if url.startswith("filesystem") else ("rabbitmq" if url.startswith("amqp") else url.split(":")[0])
+    return (
+        "filesystem" if url.startswith("filesystem") else ("rabbitmq" if url.startswith("amqp") else url.split(":")[0])
+    )

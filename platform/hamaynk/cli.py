@@ -1,15 +1,16 @@
 """The `hamaynk` command.
 
-    hamaynk run                      the whole platform on a laptop (see hamaynk.devserver)
-    hamaynk setup                    migrate the public schema and (re)build the golden schema
-    hamaynk provision ...            provision municipalities (flags or --csv)
-    hamaynk template check PATH      validate a template folder
-    hamaynk golden build|status      the golden schema
-    hamaynk migrate-all              migrate every municipality in parallel, with a report
-    hamaynk apikey create|list|revoke --municipality SLUG ...   a municipality's API keys
-    hamaynk worker                   a Celery worker
-    hamaynk <django command> ...     any other Django management command
+hamaynk run                      the whole platform on a laptop (see hamaynk.devserver)
+hamaynk setup                    migrate the public schema and (re)build the golden schema
+hamaynk provision ...            provision municipalities (flags or --csv)
+hamaynk template check PATH      validate a template folder
+hamaynk golden build|status      the golden schema
+hamaynk migrate-all              migrate every municipality in parallel, with a report
+hamaynk apikey create|list|revoke --municipality SLUG ...   a municipality's API keys
+hamaynk worker                   a Celery worker
+hamaynk <django command> ...     any other Django management command
 """
+
 import os
 import sys
 

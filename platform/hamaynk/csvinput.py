@@ -7,6 +7,7 @@ anything is imported, so a file that passes the preview also passes on confirm. 
 that CSV exports put before a cell that would start a formula (hamaynk.csvexport) is taken off,
 so an exported file comes back as it went out.
 """
+
 import csv
 import io
 
@@ -37,9 +38,17 @@ def decode(raw):
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise CsvInvalid([(line, "", _("The file is not UTF-8 text (line %(line)s). In your spreadsheet, save it "
-                                       "as “CSV UTF-8”.") % {"line": line})]) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CsvInvalid(
+            [
+                (
+                    line,
+                    "",
+                    _("The file is not UTF-8 text (line %(line)s). In your spreadsheet, save it as “CSV UTF-8”.")
+                    % {"line": line},
+                )
+            ]
+        ) from None
 
 
 def sniff_delimiter(text, delimiters=",;\t"):
@@ -64,11 +73,25 @@ def read_rows(raw, delimiter=None, max_cell=None):
             for index, cell in enumerate(row):
                 column = header[index] if header and index < len(header) else str(index + 1)
                 if len(cell) > max_cell:
-                    problems.append((number, column, _("The cell has %(length)s characters; at most %(max)s are "
-                                                       "accepted.") % {"length": len(cell), "max": max_cell}))
+                    problems.append(
+                        (
+                            number,
+                            column,
+                            _("The cell has %(length)s characters; at most %(max)s are accepted.")
+                            % {"length": len(cell), "max": max_cell},
+                        )
+                    )
                 elif unstorable(cell):
-                    problems.append((number, column, _("The cell contains a character that is not allowed (a NUL "
-                                                       "or an invalid Unicode character).")))
+                    problems.append(
+                        (
+                            number,
+                            column,
+                            _(
+                                "The cell contains a character that is not allowed (a NUL "
+                                "or an invalid Unicode character)."
+                            ),
+                        )
+                    )
             if header is None:
                 header = [cell.strip()[:100] for cell in row]
             rows.append([csvexport.restore(cell) for cell in row])

@@ -4,6 +4,7 @@ Without DATABASE_URL it starts an embedded PostgreSQL (pgserver) under var/; wit
 CELERY_BROKER_URL the worker reads a file-system queue under var/. On first start it provisions
 the demo municipalities, then runs the web server and a worker until Ctrl-C.
 """
+
 import argparse
 import os
 import signal
@@ -53,13 +54,12 @@ def _prepare_environment(args):
 def _first_start(stdout):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-
     from django_tenants.utils import tenant_context
 
     from hamaynk.tenancy.models import Municipality
-    from tenants.profile.models import Settlement
     from tenants.budget.demo import seed as seed_budget
     from tenants.cases.demo import seed as seed_cases
+    from tenants.profile.models import Settlement
     from tenants.registers.demo import seed as seed_registers
 
     call_command("setup", verbosity=0)
@@ -67,9 +67,10 @@ def _first_start(stdout):
     if not User.objects.filter(username=MINISTRY_USER).exists():
         User.objects.create_user(MINISTRY_USER, password=DEMO_PASSWORD, is_staff=True, is_superuser=True)
 
+    import csv
+
     from provisioning.management.commands.provision import request_from_row
     from provisioning.pipeline import AlreadyProvisioned, provision
-    import csv
 
     demo = Path(__file__).resolve().parents[2] / "provisioning" / "demo" / "municipalities.csv"
     with open(demo, encoding="utf-8") as handle:
@@ -105,8 +106,9 @@ def _demo_device(user):
 
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={
-        "key": b32decode(DEMO_TOTP_KEY).hex(), "confirmed": True})
+    TOTPDevice.objects.get_or_create(
+        user=user, name="demo", defaults={"key": b32decode(DEMO_TOTP_KEY).hex(), "confirmed": True}
+    )
 
 
 def run(argv):
@@ -128,29 +130,50 @@ def run(argv):
     rows = _first_start(sys.stdout)
 
     env = dict(os.environ)
-    children = [subprocess.Popen([sys.executable, "-m", "hamaynk.cli", "runserver",
-                                  f"{args.bind}:{args.port}", "--noreload", "--skip-checks"], env=env)]
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hamaynk.cli",
+                "runserver",
+                f"{args.bind}:{args.port}",
+                "--noreload",
+                "--skip-checks",
+            ],
+            env=env,
+        )
+    ]
     if not args.no_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "hamaynk.cli", "worker",
-                                          "--pool", "solo", "--beat", "--loglevel", "WARNING"], env=env))
+        children.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "hamaynk.cli", "worker", "--pool", "solo", "--beat", "--loglevel", "WARNING"],
+                env=env,
+            )
+        )
 
     port = f":{args.port}"
     mode = broker_mode()
-    print(f"""
+    print(
+        f"""
 Hamaynk is running.
   Ministry console:  http://{settings.PLATFORM_DOMAIN}{port}/console/   user "{MINISTRY_USER}", password "{DEMO_PASSWORD}"
-""" + "\n".join(
-        f"  {row['name_en']:<18} http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/   "
-        f"staff: http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/staff/ (website: /cms/)  "
-        f"user \"{row['admin_email']}\", password \"{DEMO_PASSWORD}\""
-        for row in rows
-    ) + f"""
+"""
+        + "\n".join(
+            f"  {row['name_en']:<18} http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/   "
+            f"staff: http://{row['slug']}.{settings.PLATFORM_DOMAIN}{port}/staff/ (website: /cms/)  "
+            f'user "{row["admin_email"]}", password "{DEMO_PASSWORD}"'
+            for row in rows
+        )
+        + f"""
   Second step of every login above: the code of an authenticator app (TOTP) set up with the key
   {DEMO_TOTP_KEY}, e.g. `oathtool --totp -b {DEMO_TOTP_KEY}`
-  Database: {'embedded PostgreSQL under ' + os.environ['HAMAYNK_VAR_DIR'] if server else 'DATABASE_URL'}
-  Background tasks: {mode}{' queue under ' + os.environ['HAMAYNK_VAR_DIR'] + ' (no broker needed)' if mode == 'filesystem' else ''}
+  Database: {"embedded PostgreSQL under " + os.environ["HAMAYNK_VAR_DIR"] if server else "DATABASE_URL"}
+  Background tasks: {mode}{" queue under " + os.environ["HAMAYNK_VAR_DIR"] + " (no broker needed)" if mode == "filesystem" else ""}
 Press Ctrl-C to stop.
-""", flush=True)
+""",
+        flush=True,
+    )
 
     def stop(*_):
         for child in children:

@@ -1,4 +1,5 @@
 """Errors people see: bad input reported per field, and the 404 page."""
+
 from django.shortcuts import render
 
 

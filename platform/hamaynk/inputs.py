@@ -9,6 +9,7 @@ read or written. What the middleware cannot know — how long a model's column i
 save by `check_model_values` (wired to `pre_save` for every model), and a `FieldErrors` or a
 database `DataError` that still escapes a view is answered 400 here rather than 500.
 """
+
 import json
 import logging
 import math
@@ -68,11 +69,14 @@ def check_text(text, where, name=""):
     the place, with `name` for the parameter or field."""
     if _UNSTORABLE.search(text):
         place = str(where) % {"name": name[:50]} if "%(name)s" in str(where) else str(where)
-        raise BadInput(_("%(where)s contains a character that is not allowed (a NUL or an invalid "
-                         "Unicode character).") % {"where": place})
+        raise BadInput(
+            _("%(where)s contains a character that is not allowed (a NUL or an invalid Unicode character).")
+            % {"where": place}
+        )
 
 
 # JSON ------------------------------------------------------------------------------------------
+
 
 def json_depth(value):
     """The deepest nesting of arrays and objects in parsed JSON, walked without recursion."""
@@ -91,8 +95,10 @@ def json_depth(value):
 def _parse_int(literal):
     value = int(literal)
     if not MIN_BIGINT <= value <= MAX_BIGINT:
-        raise BadInput(_("The body holds a number beyond the 64-bit range (%(digits)s digits).")
-                       % {"digits": len(literal.lstrip("-"))})
+        raise BadInput(
+            _("The body holds a number beyond the 64-bit range (%(digits)s digits).")
+            % {"digits": len(literal.lstrip("-"))}
+        )
     return value
 
 
@@ -165,6 +171,7 @@ def _is_json(request):
 
 # Query parameters that are whole numbers wherever they appear ----------------------------------
 
+
 def integer_parameter(request, name, default=None, minimum=0, maximum=MAX_BIGINT):
     """A whole-number query parameter within [minimum, maximum]; `default` when absent or empty.
     Anything else is BadInput naming the parameter and the range."""
@@ -172,8 +179,10 @@ def integer_parameter(request, name, default=None, minimum=0, maximum=MAX_BIGINT
     if not text:
         return default
     if not re.fullmatch(r"-?\d{1,30}", text) or not minimum <= int(text) <= maximum:
-        raise BadInput(_("“%(name)s” must be a whole number from %(min)s to %(max)s.")
-                       % {"name": name, "min": minimum, "max": maximum})
+        raise BadInput(
+            _("“%(name)s” must be a whole number from %(min)s to %(max)s.")
+            % {"name": name, "min": minimum, "max": maximum}
+        )
     return int(text)
 
 
@@ -185,8 +194,10 @@ def _check_integer_parameters(request):
         for text in request.GET.getlist(name):
             text = text.strip()
             if re.fullmatch(r"[-+]?\d+", text) and not minimum <= int(text) <= maximum:
-                raise BadInput(_("“%(name)s” must be a whole number from %(min)s to %(max)s.")
-                               % {"name": name, "min": minimum, "max": maximum})
+                raise BadInput(
+                    _("“%(name)s” must be a whole number from %(min)s to %(max)s.")
+                    % {"name": name, "min": minimum, "max": maximum}
+                )
 
 
 def parse_datetime(text):
@@ -200,14 +211,17 @@ def parse_datetime(text):
 
 # The middleware --------------------------------------------------------------------------------
 
+
 def check_request(request):
     """Raises BadInput for anything in the request no view should have to handle."""
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit():
         raise BadInput(_("The Content-Length header is not a number."))
     if int(length) > settings.INPUT_MAX_REQUEST_BYTES:
-        raise BadInput(_("The request is larger than %(mb)s MB.")
-                       % {"mb": settings.INPUT_MAX_REQUEST_BYTES // (1024 * 1024)}, status=413)
+        raise BadInput(
+            _("The request is larger than %(mb)s MB.") % {"mb": settings.INPUT_MAX_REQUEST_BYTES // (1024 * 1024)},
+            status=413,
+        )
     check_text(request.path_info, IN_ADDRESS)
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str):
@@ -249,11 +263,13 @@ def bad_input_response(request, message, status=400, errors=None):
         body = {"detail": message}
         if errors:
             body["errors"] = errors
-        return HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                            content_type="application/json; charset=utf-8")
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
+        )
     problems = [m for ms in (errors or {}).values() for m in ms]
-    return render(request, "hamaynk/bad_request.html",
-                  {"message": message, "problems": problems, "status": status}, status=status)
+    return render(
+        request, "hamaynk/bad_request.html", {"message": message, "problems": problems, "status": status}, status=status
+    )
 
 
 class InputGuardMiddleware:
@@ -286,6 +302,7 @@ class InputGuardMiddleware:
 
 # Models ----------------------------------------------------------------------------------------
 
+
 def model_value_errors(instance):
     """{field: [message]} for text the model's columns cannot hold: longer than the column, or
     with a NUL. The lengths come from the model's own fields, so a new column needs no rule."""
@@ -297,11 +314,15 @@ def model_value_errors(instance):
         if not isinstance(value, str):
             continue
         if unstorable(value):
-            errors[field.name] = [_("%(field)s contains a character that is not allowed (a NUL or an invalid "
-                                    "Unicode character).") % {"field": _label(field)}]
+            errors[field.name] = [
+                _("%(field)s contains a character that is not allowed (a NUL or an invalid Unicode character).")
+                % {"field": _label(field)}
+            ]
         elif field.max_length and len(value) > field.max_length:
-            errors[field.name] = [_("%(field)s may be at most %(max)s characters long (it has %(length)s).")
-                                  % {"field": _label(field), "max": field.max_length, "length": len(value)}]
+            errors[field.name] = [
+                _("%(field)s may be at most %(max)s characters long (it has %(length)s).")
+                % {"field": _label(field), "max": field.max_length, "length": len(value)}
+            ]
     return errors
 
 

@@ -9,6 +9,7 @@ declared: a loader that takes the wrong arguments, a malformed permission or a m
 is not a (label, URL name) pair fails at start-up naming the module, not in the middle of
 provisioning a municipality.
 """
+
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -111,10 +112,10 @@ class Module:
             if value is not None and not isinstance(value, str):
                 yield f"{name} must be a dotted module path"
         if not isinstance(self.permissions, tuple) or not all(
-                isinstance(p, str) and PERMISSION.match(p) for p in self.permissions):
+            isinstance(p, str) and PERMISSION.match(p) for p in self.permissions
+        ):
             yield 'permissions must be a tuple of "app_label.codename"'
-        if not all(isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str)
-                   for item in self.staff_menu):
+        if not all(isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str) for item in self.staff_menu):
             yield "staff_menu must hold (label, URL name) pairs"
 
 

@@ -2,6 +2,7 @@
 registers' GovStack Digital Registries API and the GovStack Registration API). Both APIs share
 their keys, their error body and their Information Mediator header, so their documents describe
 those once, here, and a client reads the same components in both."""
+
 from hamaynk.api import MEDIATOR_HEADER
 
 OPENAPI_VERSION = "3.0.3"
@@ -9,15 +10,28 @@ MEDIATOR = {"$ref": f"#/components/parameters/{MEDIATOR_HEADER}"}
 
 # The body of every error either API sends: a message, and for invalid content the messages per
 # field ("__all__" for the content as a whole).
-ERROR = {"type": "object", "required": ["detail"], "properties": {
-    "detail": {"type": "string"},
-    "errors": {"type": "object", "description": "Messages per field; \"__all__\" for the whole content",
-               "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
+ERROR = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": 'Messages per field; "__all__" for the whole content',
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
 
-SECURITY_SCHEMES = {"apiKey": {
-    "type": "apiKey", "in": "header", "name": "Authorization",
-    "description": "The municipality's API key (hmk_…), alone or after \"Bearer \"; a key of another "
-                   "municipality is unknown here"}}
+SECURITY_SCHEMES = {
+    "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'The municipality\'s API key (hmk_…), alone or after "Bearer "; a key of another '
+        "municipality is unknown here",
+    }
+}
 
 
 def ref(name, kind="schemas"):
@@ -30,14 +44,23 @@ def json_content(schema, description=""):
 
 
 def param(name, where, schema, description="", required=False):
-    return {"name": name, "in": where, "required": required or where == "path", "schema": schema,
-            "description": description}
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "schema": schema,
+        "description": description,
+    }
 
 
 def mediator_parameter():
-    return param(MEDIATOR_HEADER, "header", {"type": "string", "minLength": 1, "maxLength": 300},
-                 "The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM; recorded in history and access logs",
-                 required=True)
+    return param(
+        MEDIATOR_HEADER,
+        "header",
+        {"type": "string", "minLength": 1, "maxLength": 300},
+        "The calling system, INSTANCE/CLASS/MEMBER/SUBSYSTEM; recorded in history and access logs",
+        required=True,
+    )
 
 
 def error_responses(responses):
@@ -53,9 +76,14 @@ def errors_of(responses, *names):
 # Every operation of both APIs counts its key's requests (hamaynk.throttle).
 RATE_LIMITED = {
     "description": "Too many requests with this key; try again after Retry-After seconds",
-    "headers": {"Retry-After": {"description": "Seconds until the key may ask again",
-                                "schema": {"type": "integer", "minimum": 1}}},
-    "content": {"application/json": {"schema": ref("Error")}}}
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the key may ask again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": ref("Error")}},
+}
 
 
 def document(*, title, version, description, server, paths, schemas, responses, parameters=None):

@@ -15,9 +15,10 @@ Requirements are of four kinds:
   per-register permissions; `check(request, kwargs)` returns whether the person may;
 - `requires(PUBLIC)`: pages before sign-in (the sign-in form, the set-password link).
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied

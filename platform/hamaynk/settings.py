@@ -4,6 +4,7 @@ Defaults are the laptop defaults: `hamaynk run` fills in an embedded PostgreSQL,
 broker and a file cache; production sets DATABASE_URL, CELERY_BROKER_URL, CACHE_URL and
 STORAGE_BACKEND=s3.
 """
+
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -329,8 +330,24 @@ PROVISIONING_TEMPLATES_DIR = Path(
 PROVISIONING_DEFAULT_TEMPLATE = env.str("PROVISIONING_DEFAULT_TEMPLATE", default="armenia-community")
 # Names a municipality's slug may never take: they are hosts the platform keeps for itself.
 RESERVED_SLUGS = {
-    "www", "admin", "public", "api", "static", "media", "mail", "smtp", "ftp", "console",
-    "ministry", "platform", "hamaynk", "golden", "test", "staging", "status", "docs",
+    "www",
+    "admin",
+    "public",
+    "api",
+    "static",
+    "media",
+    "mail",
+    "smtp",
+    "ftp",
+    "console",
+    "ministry",
+    "platform",
+    "hamaynk",
+    "golden",
+    "test",
+    "staging",
+    "status",
+    "docs",
 }
 
 SESSION_COOKIE_HTTPONLY = True

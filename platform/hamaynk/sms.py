@@ -1,5 +1,6 @@
 """SMS: a pluggable backend (SMS_BACKEND). No gateway can be reached from here, so the default
 writes messages to the log; production plugs in its operator's gateway behind `send`."""
+
 import structlog
 
 log = structlog.get_logger(__name__)

@@ -1,4 +1,5 @@
 """The staff area's shell: sign-in, the one-time set-password link and the dashboard."""
+
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 from django.urls import reverse_lazy

@@ -1,5 +1,6 @@
 """URLs of a municipality's host: its public pages and its staff area, assembled from the
 modules' declarations."""
+
 from django.urls import include, path
 
 from hamaynk import staff, throttle
@@ -11,10 +12,10 @@ urlpatterns = [
     path("staff/", staff.dashboard, name="staff_dashboard"),
     path("staff/login/", requires(PUBLIC)(throttle.sign_in(staff.LoginView.as_view())), name="login"),
     path("staff/logout/", requires(PUBLIC)(staff.LogoutView.as_view()), name="logout"),
-    path("staff/set-password/<uidb64>/<token>/", requires(PUBLIC)(staff.SetPasswordView.as_view()),
-         name="set_password"),
-    path("staff/set-password/done/", requires(PUBLIC)(staff.SetPasswordDoneView.as_view()),
-         name="set_password_done"),
+    path(
+        "staff/set-password/<uidb64>/<token>/", requires(PUBLIC)(staff.SetPasswordView.as_view()), name="set_password"
+    ),
+    path("staff/set-password/done/", requires(PUBLIC)(staff.SetPasswordDoneView.as_view()), name="set_password_done"),
     path("staff/two-factor/", include("hamaynk.twofactor.urls")),
 ]
 

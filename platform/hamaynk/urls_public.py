@@ -1,4 +1,5 @@
 """URLs of the platform's own domain: the ministry console."""
+
 from django.urls import include, path
 from django.views.generic import RedirectView
 

@@ -1,4 +1,5 @@
 """The first administrator of a new municipality, who sets a password through a one-time link."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -31,5 +32,4 @@ def create_first_administrator(email, first_name="", last_name=""):
 def set_password_path(user):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return reverse("set_password", kwargs={"uidb64": uid, "token": token},
-                   urlconf=settings.ROOT_URLCONF)
+    return reverse("set_password", kwargs={"uidb64": uid, "token": token}, urlconf=settings.ROOT_URLCONF)

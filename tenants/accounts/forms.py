@@ -9,19 +9,25 @@ class StaffForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
-    roles = forms.ModelMultipleChoiceField(label=_("Roles"), queryset=Role.objects.all(),
-                                           widget=forms.CheckboxSelectMultiple)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles"), queryset=Role.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
     is_active = forms.BooleanField(label=_("May sign in"), required=False, initial=True)
 
     def __init__(self, *args, user=None, acting_user=None, **kwargs):
         self.user = user
         self.acting_user = acting_user
         if user is not None:
-            kwargs.setdefault("initial", {
-                "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-                "roles": [g.role for g in user.groups.select_related("role") if hasattr(g, "role")],
-                "is_active": user.is_active,
-            })
+            kwargs.setdefault(
+                "initial",
+                {
+                    "email": user.email,
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "roles": [g.role for g in user.groups.select_related("role") if hasattr(g, "role")],
+                    "is_active": user.is_active,
+                },
+            )
         super().__init__(*args, **kwargs)
         self.fields["roles"].label_from_instance = lambda role: role.name
         if user is None:
@@ -41,8 +47,11 @@ class StaffForm(forms.Form):
         if self.user is None or self.errors:
             return cleaned
         keeps_admin = cleaned.get("is_active") and any(r.is_administrator for r in cleaned.get("roles", []))
-        other_admins = get_user_model().objects.filter(
-            is_active=True, groups__role__is_administrator=True).exclude(pk=self.user.pk)
+        other_admins = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__role__is_administrator=True)
+            .exclude(pk=self.user.pk)
+        )
         if not keeps_admin and not other_admins.exists():
             raise forms.ValidationError(_("The municipality must keep at least one active administrator."))
         if self.user == self.acting_user and not cleaned.get("is_active"):

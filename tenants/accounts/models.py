@@ -1,4 +1,5 @@
 """Roles of a municipality's staff. A role is a Django group with names in three languages."""
+
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -15,8 +15,11 @@ MODULE = Module(
     depends_on=("audit", "profile", "workcalendar"),
     staff_urls="tenants.accounts.urls_staff",
     permissions=(
-        "auth.view_user", "auth.add_user", "auth.change_user",
-        "accounts.view_role", "accounts.change_role",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "accounts.view_role",
+        "accounts.change_role",
     ),
     statistics=stats.collect,
     staff_menu=((_("Staff and roles"), "accounts:staff"),),

@@ -1,4 +1,5 @@
 """The `accounts` section of a template: the municipality's roles and their permissions."""
+
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
@@ -47,8 +48,7 @@ def check(data, template):
         seen.add(role["code"])
         for p_index, permission in enumerate(role["permissions"]):
             if permission != "*" and permission not in known:
-                problems.append((f"roles[{index}].permissions[{p_index}]",
-                                 f"unknown permission {permission!r}"))
+                problems.append((f"roles[{index}].permissions[{p_index}]", f"unknown permission {permission!r}"))
     administrators = [r for r in data.get("roles", []) if r.get("administrator")]
     if len(administrators) != 1:
         problems.append(("roles", "exactly one role must be marked administrator: true"))
@@ -79,8 +79,6 @@ def load(data, context):
 def _permissions_by_name():
     names = all_permissions()
     labels = {name.split(".")[0] for name in names}
-    query = Permission.objects.select_related("content_type").filter(
-        Q(content_type__app_label__in=labels)
-    )
+    query = Permission.objects.select_related("content_type").filter(Q(content_type__app_label__in=labels))
     found = {f"{p.content_type.app_label}.{p.codename}": p for p in query}
     return {name: found[name] for name in names if name in found}

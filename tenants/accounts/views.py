@@ -14,10 +14,14 @@ from .models import Role
 @requires("auth.view_user")
 def staff_list(request):
     users = get_user_model().objects.order_by("last_name", "username").prefetch_related("groups__role")
-    return render(request, "accounts/staff_list.html", {
-        "users": users,
-        "roles": Role.objects.prefetch_related("group__permissions"),
-    })
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {
+            "users": users,
+            "roles": Role.objects.prefetch_related("group__permissions"),
+        },
+    )
 
 
 @requires("auth.add_user")

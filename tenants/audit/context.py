@@ -5,6 +5,7 @@ command sets the command line; anything else — provisioning in a worker, a per
 the system. A context variable keeps this per thread and per task, and imports nothing from
 Django so that the command line can set it before Django starts.
 """
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass

@@ -1,6 +1,7 @@
 """Audit entries as people read them, in the language of the page: kinds of object and fields
 by their translated names, yes/no, choices by their labels, dates as DD.MM.YYYY, roles by
 their names."""
+
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -62,18 +63,22 @@ def describe(entry, names=None):
     rows = []
     for key, change in (entry.changes or {}).items():
         if "added" in change or "removed" in change:
-            rows.append(Change(
-                field=RELATION_LABELS[key]() if key in RELATION_LABELS else key,
-                added=", ".join((names or {}).get(item, item) for item in change.get("added", [])),
-                removed=", ".join((names or {}).get(item, item) for item in change.get("removed", [])),
-            ))
+            rows.append(
+                Change(
+                    field=RELATION_LABELS[key]() if key in RELATION_LABELS else key,
+                    added=", ".join((names or {}).get(item, item) for item in change.get("added", [])),
+                    removed=", ".join((names or {}).get(item, item) for item in change.get("removed", [])),
+                )
+            )
             continue
         field = _field(model, key)
-        rows.append(Change(
-            field=str(field.verbose_name) if field is not None else key,
-            old=value_label(field, change.get("old")),
-            new=value_label(field, change.get("new")),
-        ))
+        rows.append(
+            Change(
+                field=str(field.verbose_name) if field is not None else key,
+                old=value_label(field, change.get("old")),
+                new=value_label(field, change.get("new")),
+            )
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """The audit page's filters: person, date range, kind of object."""
+
 from datetime import date, datetime, time, timedelta
 
 from django import forms
@@ -27,7 +28,7 @@ class DateInput(forms.DateInput):
 
 def person_choices():
     """The people (and the system, the command line) that appear in this schema's entries."""
-    rows = (Entry.objects.order_by().values_list("actor_kind", "actor_id", "actor_label").distinct())
+    rows = Entry.objects.order_by().values_list("actor_kind", "actor_id", "actor_label").distinct()
     choices = {}
     for kind, actor_id, label in rows:
         value = f"{kind}:{actor_id}" if kind == context.USER else kind
@@ -40,8 +41,11 @@ def kind_choices():
     and the ministry's users, a municipality's schema its own."""
     public = connection.schema_name == "public"
     apps = settings.SHARED_APPS if public else settings.TENANT_APPS
-    return [(object_type(model), kind_label(object_type(model)))
-            for model, _spec in watched_models() if model._meta.app_config.name in apps]
+    return [
+        (object_type(model), kind_label(object_type(model)))
+        for model, _spec in watched_models()
+        if model._meta.app_config.name in apps
+    ]
 
 
 class AuditFilterForm(forms.Form):
@@ -62,8 +66,11 @@ class AuditFilterForm(forms.Form):
         for name in ("date_from", "date_to"):
             day = cleaned.get(name)
             if day and not FIRST_DAY <= day <= LAST_DAY:
-                self.add_error(name, _("Enter a date between %(first)s and %(last)s.") % {
-                    "first": FIRST_DAY.strftime("%d.%m.%Y"), "last": LAST_DAY.strftime("%d.%m.%Y")})
+                self.add_error(
+                    name,
+                    _("Enter a date between %(first)s and %(last)s.")
+                    % {"first": FIRST_DAY.strftime("%d.%m.%Y"), "last": LAST_DAY.strftime("%d.%m.%Y")},
+                )
                 cleaned[name] = None
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:

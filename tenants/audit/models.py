@@ -4,6 +4,7 @@ Each schema has its own table: a municipality's changes stay in its schema, the 
 the public one. The actor and the object are kept as ids and readable labels, not foreign keys,
 so an entry outlives the user or object it names and never blocks their deletion.
 """
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy

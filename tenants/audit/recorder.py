@@ -6,6 +6,7 @@ own models (municipalities, domains) go to the public schema even when the conne
 a municipality at that moment (the provisioning pipeline does that); every other entry goes to
 the schema the change was made in.
 """
+
 import json
 
 from django.conf import settings
@@ -16,8 +17,18 @@ from django.utils import timezone
 from .context import current_actor
 
 TABLE = "audit_entry"
-_COLUMNS = ("at", "actor_kind", "actor_id", "actor_label", "address", "object_type", "object_id",
-            "object_label", "action", "changes")
+_COLUMNS = (
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_label",
+    "address",
+    "object_type",
+    "object_id",
+    "object_label",
+    "action",
+    "changes",
+)
 
 
 def object_type(model):
@@ -50,12 +61,18 @@ def record(obj, action, changes=None, *, label=None, model=None, object_id=None)
         label = default_label(obj)
     actor = current_actor()
     values = (
-        timezone.now(), actor.kind, actor.user_id, actor.label[:254], actor.address,
-        object_type(model), object_id[:64], label[:300], action,
+        timezone.now(),
+        actor.kind,
+        actor.user_id,
+        actor.label[:254],
+        actor.address,
+        object_type(model),
+        object_id[:64],
+        label[:300],
+        action,
         json.dumps(changes or {}, cls=DjangoJSONEncoder, ensure_ascii=False),
     )
     schema = connection.ops.quote_name(schema_for(model))
     placeholders = ", ".join(["%s"] * (len(_COLUMNS) - 1) + ["%s::jsonb"])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {schema}.{TABLE} ({', '.join(_COLUMNS)}) VALUES ({placeholders})", values)
+        cursor.execute(f"INSERT INTO {schema}.{TABLE} ({', '.join(_COLUMNS)}) VALUES ({placeholders})", values)

@@ -10,8 +10,9 @@ Signals catch every save, delete and many-to-many change made through the ORM, w
 SQL bypass signals: code that changes a watched model that way must call `recorder.record`
 itself (see tenants.registers.apikeys.revoke).
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.apps import apps
 from django.contrib.auth.hashers import is_password_usable
@@ -72,24 +73,54 @@ def _municipality_update(changes, municipality):
 TEXTS = tuple(f"{kind}_{lang}" for kind in ("name", "description", "applicants") for lang in ("hy", "en", "ru"))
 
 WATCHED = (
-    Watched("auth.User", ("username", "email", "first_name", "last_name", "is_active", "is_staff",
-                          "is_superuser"),
-            label=_user_label, update_action=_user_update, password=True),
+    Watched(
+        "auth.User",
+        ("username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser"),
+        label=_user_label,
+        update_action=_user_update,
+        password=True,
+    ),
     Watched("auth.Group", ("name",), label=lambda group: group.name),
-    Watched("accounts.Role", ("code", "name_hy", "name_en", "name_ru", "description_hy", "description_en",
-                              "description_ru", "is_administrator"),
-            label=lambda role: f"{role.name} ({role.code})"),
-    Watched("registers.ApiKey", ("name", "prefix", "can_write", "revoked_at"),
-            label=lambda key: f"{key.prefix} · {key.name}", create_action=A.ISSUE, update_action=_key_update),
-    Watched("catalogue.Service", TEXTS + ("fee_amd", "term_days", "term_kind", "online", "at_window",
-                                          "is_active", "locked"),
-            label=lambda service: f"{service.name} ({service.code})"),
-    Watched("tenancy.Municipality", ("slug", "name_hy", "name_en", "name_ru", "status", "template_name",
-                                     "template_version"),
-            label=lambda m: f"{m.name_hy} ({m.slug})", create_action=A.ONBOARD,
-            update_action=_municipality_update),
-    Watched("tenancy.Domain", ("domain", "is_primary"),
-            label=lambda d: d.domain, create_action=A.DOMAIN_ADDED, delete_action=A.DOMAIN_REMOVED),
+    Watched(
+        "accounts.Role",
+        (
+            "code",
+            "name_hy",
+            "name_en",
+            "name_ru",
+            "description_hy",
+            "description_en",
+            "description_ru",
+            "is_administrator",
+        ),
+        label=lambda role: f"{role.name} ({role.code})",
+    ),
+    Watched(
+        "registers.ApiKey",
+        ("name", "prefix", "can_write", "revoked_at"),
+        label=lambda key: f"{key.prefix} · {key.name}",
+        create_action=A.ISSUE,
+        update_action=_key_update,
+    ),
+    Watched(
+        "catalogue.Service",
+        TEXTS + ("fee_amd", "term_days", "term_kind", "online", "at_window", "is_active", "locked"),
+        label=lambda service: f"{service.name} ({service.code})",
+    ),
+    Watched(
+        "tenancy.Municipality",
+        ("slug", "name_hy", "name_en", "name_ru", "status", "template_name", "template_version"),
+        label=lambda m: f"{m.name_hy} ({m.slug})",
+        create_action=A.ONBOARD,
+        update_action=_municipality_update,
+    ),
+    Watched(
+        "tenancy.Domain",
+        ("domain", "is_primary"),
+        label=lambda d: d.domain,
+        create_action=A.DOMAIN_ADDED,
+        delete_action=A.DOMAIN_REMOVED,
+    ),
 )
 
 
@@ -136,8 +167,11 @@ def _make_handlers(model, spec):
         if created or before is None:
             if not created:
                 return  # an update of nothing watched
-            changes = {name: {"old": None, "new": value} for name, value in _values(instance, attnames).items()
-                       if value not in (None, "", [], {})}
+            changes = {
+                name: {"old": None, "new": value}
+                for name, value in _values(instance, attnames).items()
+                if value not in (None, "", [], {})
+            }
             record(instance, spec.create_action, changes, label=label)
             if spec.password and _has_password(instance.password):
                 record(instance, A.PASSWORD_SET, label=label)
@@ -231,10 +265,24 @@ def relations():
     User = get_user_model()
     return (
         Relation(User.groups.through, User, "groups", "user_set", "roles", A.ROLES, _group_names),
-        Relation(User.user_permissions.through, User, "user_permissions", "user_set", "permissions",
-                 A.PERMISSIONS, _permission_names),
-        Relation(Group.permissions.through, Group, "permissions", "group_set", "permissions",
-                 A.PERMISSIONS, _permission_names),
+        Relation(
+            User.user_permissions.through,
+            User,
+            "user_permissions",
+            "user_set",
+            "permissions",
+            A.PERMISSIONS,
+            _permission_names,
+        ),
+        Relation(
+            Group.permissions.through,
+            Group,
+            "permissions",
+            "group_set",
+            "permissions",
+            A.PERMISSIONS,
+            _permission_names,
+        ),
     )
 
 
@@ -251,6 +299,10 @@ def connect():
         post_save.connect(after_save, sender=model, weak=False, dispatch_uid=f"audit-post-{spec.model}")
         post_delete.connect(after_delete, sender=model, weak=False, dispatch_uid=f"audit-del-{spec.model}")
     for relation in relations():
-        m2m_changed.connect(relation.on_change, sender=relation.through, weak=False,
-                            dispatch_uid=f"audit-m2m-{relation.through._meta.db_table}")
+        m2m_changed.connect(
+            relation.on_change,
+            sender=relation.through,
+            weak=False,
+            dispatch_uid=f"audit-m2m-{relation.through._meta.db_table}",
+        )
     _connected.append(True)

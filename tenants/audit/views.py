@@ -1,6 +1,7 @@
 """The audit page: in a municipality's staff area (its own entries) and in the ministry console
 (the public schema's entries). The same view serves both; the schema the request is in decides
 which entries exist."""
+
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.db import connection
@@ -22,13 +23,16 @@ def entries_page(request, template):
         entries = form.filter(entries) if form.is_valid() else entries.none()
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     names = _role_names()
-    rows = [{
-        "entry": entry,
-        "who": person_label(entry.actor_kind, entry.actor_label),
-        "kind": kind_label(entry.object_type),
-        "action": action_label(entry.action),
-        "changes": describe(entry, names),
-    } for entry in page]
+    rows = [
+        {
+            "entry": entry,
+            "who": person_label(entry.actor_kind, entry.actor_label),
+            "kind": kind_label(entry.object_type),
+            "action": action_label(entry.action),
+            "changes": describe(entry, names),
+        }
+        for entry in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, template, {"form": form, "rows": rows, "page": page, "query": query.urlencode()})

@@ -1,5 +1,6 @@
 """Demo budget figures for a community of about 20,000 people: three closed years and the
 current one, whose execution is still in progress. Deterministic for a given seed."""
+
 import random
 
 from django.db import transaction
@@ -11,9 +12,24 @@ FIRST_YEAR_TOTAL = 2_400_000_000  # drams planned in the first demo year, ~120,0
 GROWTH = 0.06  # a year
 # Share of the total per category code, as in the armenia-community template.
 SHARES = {
-    "R1": 0.09, "R2": 0.05, "R3": 0.06, "R4": 0.08, "R5": 0.04, "R6": 0.42, "R7": 0.20, "R8": 0.06,
-    "01": 0.29, "02": 0.005, "03": 0.005, "04": 0.21, "05": 0.08, "06": 0.11, "07": 0.005, "08": 0.07,
-    "09": 0.195, "10": 0.03,
+    "R1": 0.09,
+    "R2": 0.05,
+    "R3": 0.06,
+    "R4": 0.08,
+    "R5": 0.04,
+    "R6": 0.42,
+    "R7": 0.20,
+    "R8": 0.06,
+    "01": 0.29,
+    "02": 0.005,
+    "03": 0.005,
+    "04": 0.21,
+    "05": 0.08,
+    "06": 0.11,
+    "07": 0.005,
+    "08": 0.07,
+    "09": 0.195,
+    "10": 0.03,
 }
 # How much of the plan a closed year executed: revenue may exceed its plan, spending rarely does.
 CLOSED_YEAR_EXECUTION = {Category.Direction.REVENUE: (0.90, 1.06), Category.Direction.EXPENDITURE: (0.82, 0.99)}
@@ -37,7 +53,8 @@ def seed(seed_value=1):
                 rate = elapsed * rng.uniform(0.75, 0.95)
             else:
                 rate = rng.uniform(*CLOSED_YEAR_EXECUTION[category.direction])
-            lines.append(Line(year=year, category=category, planned=int(planned),
-                              executed=int(round(planned * rate, -3))))
+            lines.append(
+                Line(year=year, category=category, planned=int(planned), executed=int(round(planned * rate, -3)))
+            )
     Line.objects.bulk_create(lines)
     return True

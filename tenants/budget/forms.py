@@ -15,14 +15,19 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 2 MB. A budget file is a few kilobytes: "
-                                          "check that you chose the right file."))
+            raise forms.ValidationError(
+                _(
+                    "The file is larger than 2 MB. A budget file is a few kilobytes: "
+                    "check that you chose the right file."
+                )
+            )
         raw = upload.read()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = None
         if text is None or "\x00" in text:
-            raise forms.ValidationError(_("The file is not CSV text in UTF-8. In your spreadsheet, save it "
-                                          "as “CSV UTF-8 (comma delimited)”."))
+            raise forms.ValidationError(
+                _("The file is not CSV text in UTF-8. In your spreadsheet, save it as “CSV UTF-8 (comma delimited)”.")
+            )
         return {"name": upload.name, "text": text, "sha256": hashlib.sha256(raw).hexdigest()}

@@ -5,6 +5,7 @@ always exactly what the last file said about it.
     year,category,planned,executed
     2025,01,"152 400 000","148 950 000"
 """
+
 import re
 from dataclasses import dataclass
 
@@ -69,11 +70,23 @@ def parse(text):
         year = _year(cells["year"], number, found)
         category = categories.get(_code_key(cells["category"]))
         if category is None:
-            found.append((number, "category", _("No category has the code “%(code)s”. The codes are: %(codes)s.")
-                           % {"code": cells["category"], "codes": ", ".join(c.code for c in categories.values())}))
+            found.append(
+                (
+                    number,
+                    "category",
+                    _("No category has the code “%(code)s”. The codes are: %(codes)s.")
+                    % {"code": cells["category"], "codes": ", ".join(c.code for c in categories.values())},
+                )
+            )
         if (year, category) in seen:
-            found.append((number, "category", _("Year %(year)s and category %(code)s are on row %(row)s too.")
-                          % {"year": year, "code": category.code, "row": seen[year, category]}))
+            found.append(
+                (
+                    number,
+                    "category",
+                    _("Year %(year)s and category %(code)s are on row %(row)s too.")
+                    % {"year": year, "code": category.code, "row": seen[year, category]},
+                )
+            )
         elif year and category:
             seen[year, category] = number
         planned = _amount(cells["planned"], number, "planned", found)
@@ -105,8 +118,9 @@ def _columns(header):
 def _year(text, number, problems):
     if text.isdecimal() and FIRST_YEAR <= int(text) <= LAST_YEAR:
         return int(text)
-    problems.append((number, "year", _("Enter a year from %(first)s to %(last)s.")
-                     % {"first": FIRST_YEAR, "last": LAST_YEAR}))
+    problems.append(
+        (number, "year", _("Enter a year from %(first)s to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR})
+    )
     return None
 
 
@@ -125,8 +139,10 @@ def changes(lines):
     """{year: [Change]} for the years in `lines`, against what is stored: what confirming the
     import would add, change and remove. Unchanged categories are left out."""
     years = sorted({year for year, _category in lines})
-    stored = {(line.year, line.category): (line.planned, line.executed)
-              for line in Line.objects.filter(year__in=years).select_related("category")}
+    stored = {
+        (line.year, line.category): (line.planned, line.executed)
+        for line in Line.objects.filter(year__in=years).select_related("category")
+    }
     result = {year: [] for year in years}
     for key in sorted(set(stored) | set(lines), key=lambda k: (k[0], k[1].position, k[1].code)):
         old, new = stored.get(key), lines.get(key)
@@ -142,7 +158,10 @@ def apply(lines, *, user, file_name, sha256):
         # Two imports at once would each delete and then both insert: the second waits here.
         list(Category.objects.select_for_update().only("id"))
         Line.objects.filter(year__in=years).delete()
-        Line.objects.bulk_create([Line(year=year, category=category, planned=planned, executed=executed)
-                                  for (year, category), (planned, executed) in lines.items()])
-        return Import.objects.create(user=user, file_name=file_name[:255], sha256=sha256, years=years,
-                                     rows=len(lines))
+        Line.objects.bulk_create(
+            [
+                Line(year=year, category=category, planned=planned, executed=executed)
+                for (year, category), (planned, executed) in lines.items()
+            ]
+        )
+        return Import.objects.create(user=user, file_name=file_name[:255], sha256=sha256, years=years, rows=len(lines))

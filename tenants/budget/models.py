@@ -1,5 +1,6 @@
 """The community budget: the classification categories the template gives, and per year and
 category what the council planned and what was executed, in whole drams."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,8 +34,7 @@ class Line(models.Model):
     has no minor unit in practice."""
 
     year = models.PositiveSmallIntegerField(_("year"))
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="lines",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="lines", verbose_name=_("category"))
     planned = models.BigIntegerField(_("planned (AMD)"))
     executed = models.BigIntegerField(_("executed (AMD)"))
 
@@ -43,8 +43,7 @@ class Line(models.Model):
         verbose_name_plural = _("budget lines")
         constraints = [
             models.UniqueConstraint(fields=["year", "category"], name="one_budget_line_per_year_and_category"),
-            models.CheckConstraint(condition=Q(planned__gte=0, executed__gte=0),
-                                   name="budget_amounts_not_negative"),
+            models.CheckConstraint(condition=Q(planned__gte=0, executed__gte=0), name="budget_amounts_not_negative"),
         ]
 
 
@@ -53,8 +52,9 @@ class Import(models.Model):
     trail is what tells where the published numbers came from."""
 
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                             related_name="+", verbose_name=_("imported by"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("imported by")
+    )
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
     years = models.JSONField(_("years replaced"), default=list)

@@ -7,8 +7,10 @@ from . import section, stats
 MODULE = Module(
     code="budget",
     name=_("Community budget"),
-    description=_("Planned against executed, by year and budget category, imported from CSV and published "
-                  "with charts and as open data."),
+    description=_(
+        "Planned against executed, by year and budget category, imported from CSV and published "
+        "with charts and as open data."
+    ),
     section_schema=section.SCHEMA,
     load_section=section.load,
     check_section=section.check,

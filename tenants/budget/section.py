@@ -1,5 +1,6 @@
 """The `budget` section: the budget classification categories a municipality reports against
 (revenue sources and the functional groups of expenditure)."""
+
 from tenants.i18n_schema import TRANSLATED_TEXT, translated
 
 from .models import Category
@@ -42,8 +43,11 @@ def load(data, context):
     """Creates or renames the categories; existing ones keep their budget lines, so a template
     upgrade never touches the figures."""
     Category.objects.bulk_create(
-        [Category(code=spec["code"], direction=spec["direction"], position=position, **translated(spec["name"]))
-         for position, spec in enumerate(data["categories"])],
-        update_conflicts=True, unique_fields=["code"],
+        [
+            Category(code=spec["code"], direction=spec["direction"], position=position, **translated(spec["name"]))
+            for position, spec in enumerate(data["categories"])
+        ],
+        update_conflicts=True,
+        unique_fields=["code"],
         update_fields=["direction", "position", "name_hy", "name_en", "name_ru"],
     )

@@ -1,10 +1,11 @@
 """The budget as the public website and the open-data files read it:
 
-    services.years()                          -> [2026, 2025, ...]
-    summary = services.summary(2025)          -> summary.revenue.lines, summary.expenditure.planned, ...
-    services.chart_svg(summary, "revenue")    -> inline SVG (safe string)
-    services.rows(year=None)                  -> dicts for CSV and JSON exports
+services.years()                          -> [2026, 2025, ...]
+summary = services.summary(2025)          -> summary.revenue.lines, summary.expenditure.planned, ...
+services.chart_svg(summary, "revenue")    -> inline SVG (safe string)
+services.rows(year=None)                  -> dicts for CSV and JSON exports
 """
+
 from dataclasses import dataclass
 
 from django.db.models import Sum
@@ -71,14 +72,14 @@ def years():
 
 
 def summary(year):
-    lines = Line.objects.filter(year=year).select_related("category").order_by("category__position",
-                                                                                 "category__code")
+    lines = Line.objects.filter(year=year).select_related("category").order_by("category__position", "category__code")
     by_direction = {direction: [] for direction in Category.Direction.values}
     for line in lines:
         by_direction[line.category.direction].append(SummaryLine(line.planned, line.executed, line.category))
     parts = {
-        direction: DirectionSummary(sum(l.planned for l in found), sum(l.executed for l in found),
-                                    direction, tuple(found))
+        direction: DirectionSummary(
+            sum(line.planned for line in found), sum(line.executed for line in found), direction, tuple(found)
+        )
         for direction, found in by_direction.items()
     }
     return Summary(year, **parts)
@@ -87,11 +88,15 @@ def summary(year):
 def totals_by_year():
     """{year: {direction: Figures}}, latest year first, in one query (the staff overview)."""
     totals = {}
-    query = (Line.objects.values_list("year", "category__direction")
-             .annotate(planned=Sum("planned"), executed=Sum("executed")).order_by("-year"))
+    query = (
+        Line.objects.values_list("year", "category__direction")
+        .annotate(planned=Sum("planned"), executed=Sum("executed"))
+        .order_by("-year")
+    )
     for year, direction, planned, executed in query:
-        totals.setdefault(year, {d: Figures(0, 0) for d in Category.Direction.values})[direction] = \
-            Figures(planned, executed)
+        totals.setdefault(year, {d: Figures(0, 0) for d in Category.Direction.values})[direction] = Figures(
+            planned, executed
+        )
     return totals
 
 
@@ -106,21 +111,38 @@ def chart_svg(summary, direction):
         length = PLOT_WIDTH * value / longest
         if value:
             length = max(length, 1)  # a small amount stays visible
-        return {"value": value, "y": f"{y:.1f}", "width": f"{length:.1f}",
-                "text_x": f"{length + 6:.1f}", "text_y": f"{y + BAR_HEIGHT - 3:.1f}"}
+        return {
+            "value": value,
+            "y": f"{y:.1f}",
+            "width": f"{length:.1f}",
+            "text_x": f"{length + 6:.1f}",
+            "text_y": f"{y + BAR_HEIGHT - 3:.1f}",
+        }
 
     rows = []
     for index, line in enumerate(part.lines):
         top = LEGEND_HEIGHT + index * ROW_HEIGHT
         bars_top = top + LABEL_HEIGHT
-        rows.append({"line": line, "label_y": f"{top + 13:.1f}",
-                     "planned": bar(line.planned, bars_top),
-                     "executed": bar(line.executed, bars_top + BAR_HEIGHT + BAR_GAP)})
-    return render_to_string("budget/chart.svg", {
-        "summary": summary, "part": part, "rows": rows, "width": WIDTH, "bar_height": BAR_HEIGHT,
-        "height": LEGEND_HEIGHT + max(len(rows), 1) * ROW_HEIGHT,
-        "id": f"budget-chart-{summary.year}-{direction}",
-    })
+        rows.append(
+            {
+                "line": line,
+                "label_y": f"{top + 13:.1f}",
+                "planned": bar(line.planned, bars_top),
+                "executed": bar(line.executed, bars_top + BAR_HEIGHT + BAR_GAP),
+            }
+        )
+    return render_to_string(
+        "budget/chart.svg",
+        {
+            "summary": summary,
+            "part": part,
+            "rows": rows,
+            "width": WIDTH,
+            "bar_height": BAR_HEIGHT,
+            "height": LEGEND_HEIGHT + max(len(rows), 1) * ROW_HEIGHT,
+            "id": f"budget-chart-{summary.year}-{direction}",
+        },
+    )
 
 
 # The keys of rows(), in the order the CSV file gives its columns.
@@ -134,5 +156,11 @@ def rows(year=None):
     if year is not None:
         lines = lines.filter(year=year)
     for line in lines:
-        yield {"year": line.year, "direction": line.category.direction, "category": line.category.code,
-               "category_name": line.category.name, "planned": line.planned, "executed": line.executed}
+        yield {
+            "year": line.year,
+            "direction": line.category.direction,
+            "category": line.category.code,
+            "category_name": line.category.name,
+            "planned": line.planned,
+            "executed": line.executed,
+        }

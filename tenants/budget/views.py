@@ -1,10 +1,12 @@
 """The budget's staff area: the years held with their totals, one year in detail, and the CSV
 import (upload → preview of what changes, or every problem → confirm)."""
+
 import secrets
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hamaynk.permissions import requires
 
@@ -18,11 +20,16 @@ SESSION_KEY = "budget_import"
 
 @requires("budget.view_line")
 def index(request):
-    return render(request, "budget/index.html", {
-        "years": [(year, totals["revenue"], totals["expenditure"])
-                  for year, totals in services.totals_by_year().items()],
-        "imports": Import.objects.select_related("user")[:10],
-    })
+    return render(
+        request,
+        "budget/index.html",
+        {
+            "years": [
+                (year, totals["revenue"], totals["expenditure"]) for year, totals in services.totals_by_year().items()
+            ],
+            "imports": Import.objects.select_related("user")[:10],
+        },
+    )
 
 
 @requires("budget.view_line")
@@ -60,7 +67,13 @@ def _confirm(request):
     except imports.ImportInvalid as exc:  # the categories changed since the preview
         return render(request, "budget/import.html", {"form": ImportForm(), "problems": exc.problems})
     record = imports.apply(lines, user=request.user, file_name=pending["name"], sha256=pending["sha256"])
-    messages.success(request, ngettext("%(rows)s budget line was imported for %(years)s.",
-                                       "%(rows)s budget lines were imported for %(years)s.", record.rows)
-                     % {"rows": record.rows, "years": ", ".join(map(str, record.years))})
+    messages.success(
+        request,
+        ngettext(
+            "%(rows)s budget line was imported for %(years)s.",
+            "%(rows)s budget lines were imported for %(years)s.",
+            record.rows,
+        )
+        % {"rows": record.rows, "years": ", ".join(map(str, record.years))},
+    )
     return redirect("budget:index")

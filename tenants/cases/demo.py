@@ -1,4 +1,5 @@
 """Demo applications at several stages, so a demo municipality's inbox and KPIs look lived in."""
+
 import datetime
 import random
 
@@ -58,18 +59,31 @@ def seed(count=25, seed_value=1):
 
         user.groups.add(Group.objects.get(name=role))
         actors[role] = user
-    services = list(Service.objects.filter(code__in=["residence_certificate", "family_certificate",
-                                                     "property_certificate", "mayor_request"]))
+    services = list(
+        Service.objects.filter(
+            code__in=["residence_certificate", "family_certificate", "property_certificate", "mayor_request"]
+        )
+    )
     for n in range(count):
         service = rng.choice(services)
         name = f"{rng.choice(FEMALE + MALE)} {rng.choice(SURNAMES)}"
-        case = workflow.submit(service, _form(service, rng, name), channel=rng.choice(["online", "window"]),
-                               applicant={"name": name, "phone": f"+374 9{rng.randint(1, 9)} {rng.randint(100000, 999999)}"},
-                               user=actors["front_office"])
+        case = workflow.submit(
+            service,
+            _form(service, rng, name),
+            channel=rng.choice(["online", "window"]),
+            applicant={"name": name, "phone": f"+374 9{rng.randint(1, 9)} {rng.randint(100000, 999999)}"},
+            user=actors["front_office"],
+        )
         for code, role in PATHS[n % len(PATHS)]:
-            if service.transition(code) and code in [t["code"] for t in workflow.allowed_transitions(case, actors[role])]:
-                case = workflow.apply(case, code, user=actors[role], comment="Խնդրում ենք ներկայացնել անձնագրի պատճենը։"
-                                      if code == "request_info" else "")
+            if service.transition(code) and code in [
+                t["code"] for t in workflow.allowed_transitions(case, actors[role])
+            ]:
+                case = workflow.apply(
+                    case,
+                    code,
+                    user=actors[role],
+                    comment="Խնդրում ենք ներկայացնել անձնագրի պատճենը։" if code == "request_info" else "",
+                )
         _spread_over_past_months(case, rng)
     return True
 

@@ -1,4 +1,5 @@
 """The intake receipt for the office to print and hand over at the window."""
+
 from django.http import HttpResponse
 
 from hamaynk.permissions import requires

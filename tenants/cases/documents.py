@@ -4,6 +4,7 @@ granted application produces, which carries a code anyone can check on the publi
 Text is set in DejaVu Sans, which has the Armenian alphabet and ships inside matplotlib's
 package: a machine with nothing but the project's `pip install` renders Armenian without any
 system font (docs/decisions.md)."""
+
 import datetime
 import functools
 import importlib.util
@@ -103,8 +104,9 @@ class Document(FPDF):
 
     def facts(self, rows):
         """Label and value side by side; long values wrap in their column."""
-        with self.table(col_widths=(40, 60), borders_layout="NONE", first_row_as_headings=False,
-                        text_align="LEFT", line_height=7) as table:
+        with self.table(
+            col_widths=(40, 60), borders_layout="NONE", first_row_as_headings=False, text_align="LEFT", line_height=7
+        ) as table:
             for label, value in rows:
                 row = table.row()
                 row.cell(label)
@@ -150,18 +152,22 @@ def receipt_pdf(case):
         _header(pdf, municipality, profile)
         pdf.line_of(_("Application receipt"), size=16, bold=True, align="C", height=9)
         pdf.ln(4)
-        pdf.facts([
-            (_("Service"), case.service.name),
-            (_("Registration number"), case.reg_number),
-            (_("Registered on"), timezone.localtime(case.submitted_at).strftime("%d.%m.%Y %H:%M")),
-            (_("Applicant"), case.applicant_name),
-            (_("Fee"), _fee(case.service.fee_amd)),
-            (_("Expected by"), _date(case.due_date)),
-            (_("Tracking code"), case.tracking_code),
-        ])
+        pdf.facts(
+            [
+                (_("Service"), case.service.name),
+                (_("Registration number"), case.reg_number),
+                (_("Registered on"), timezone.localtime(case.submitted_at).strftime("%d.%m.%Y %H:%M")),
+                (_("Applicant"), case.applicant_name),
+                (_("Fee"), _fee(case.service.fee_amd)),
+                (_("Expected by"), _date(case.due_date)),
+                (_("Tracking code"), case.tracking_code),
+            ]
+        )
         pdf.ln(6)
-        pdf.line_of(_("Follow the application at %(url)s with the tracking code.")
-                    % {"url": municipality.site_url("/track/")}, size=10)
+        pdf.line_of(
+            _("Follow the application at %(url)s with the tracking code.") % {"url": municipality.site_url("/track/")},
+            size=10,
+        )
         return bytes(pdf.output())
 
 
@@ -193,14 +199,18 @@ def output_pdf(case, signer=""):
     profile = MunicipalProfile.objects.first()
     with translation.override(case.applicant_language or "hy"):
         title = _text(case.service.output.get("title")) or case.service.name
-        verify = _("Verify at %(url)s: %(code)s") % {"url": municipality.site_url("/verify/"),
-                                                     "code": case.verification_code}
+        verify = _("Verify at %(url)s: %(code)s") % {
+            "url": municipality.site_url("/verify/"),
+            "code": case.verification_code,
+        }
         pdf = Document(title, footer_text=verify)
         _header(pdf, municipality, profile)
-        pdf.facts([
-            (_("Registration number"), case.reg_number),
-            (_("Date of decision"), _date(case.decided_at or timezone.now())),
-        ])
+        pdf.facts(
+            [
+                (_("Registration number"), case.reg_number),
+                (_("Date of decision"), _date(case.decided_at or timezone.now())),
+            ]
+        )
         pdf.ln(8)
         pdf.line_of(title, size=16, bold=True, align="C", height=9)
         pdf.ln(6)
@@ -224,5 +234,12 @@ def issue_output(case, event, user=None):
     name = f"{case.year}-{case.number:05d}-{case.service.code}.pdf"
     key = default_storage.save(f"cases/{case.year}/{case.number}/output/{name}", ContentFile(content))
     case.save(update_fields=["verification_code"])
-    return CaseFile.objects.create(case=case, event=event, kind=CaseFile.Kind.OUTPUT, name=name,
-                                   size=len(content), content_type="application/pdf", key=key)
+    return CaseFile.objects.create(
+        case=case,
+        event=event,
+        kind=CaseFile.Kind.OUTPUT,
+        name=name,
+        size=len(content),
+        content_type="application/pdf",
+        key=key,
+    )

@@ -42,8 +42,12 @@ class ApplicationForm(forms.Form):
         return {code: self.cleaned_data.get(code) for code in self.service.form_fields}
 
     def applicant(self, language):
-        return {"name": self.cleaned_data["applicant_name"] or "", "email": self.cleaned_data["applicant_email"] or "",
-                "phone": self.cleaned_data["applicant_phone"] or "", "language": language}
+        return {
+            "name": self.cleaned_data["applicant_name"] or "",
+            "email": self.cleaned_data["applicant_email"] or "",
+            "phone": self.cleaned_data["applicant_phone"] or "",
+            "language": language,
+        }
 
     def show_errors(self, errors):
         for code, messages in errors.items():

@@ -10,6 +10,7 @@ processing time is the difference between the numbers of its closing and its sub
 the working days after the submission day up to the closing day, as add_working_days counts
 them — minus the days its clock was stopped. Periods and days are those of the project's time
 zone (Asia/Yerevan), whatever the database session's is."""
+
 import datetime
 from dataclasses import dataclass
 
@@ -104,8 +105,10 @@ def figures(start, end, *, period="month", cases=None, today=None):
     numbers = _working_day_numbers(start, max(end, today))
     with connection.cursor() as cursor:
         cursor.execute(QUERY.format(selected=selected), [*params, numbers, start, numbers, start, today])
-        return [Figures(*row[:4], *(None if v is None else float(v) for v in row[4:6]), *row[6:])
-                for row in cursor.fetchall()]
+        return [
+            Figures(*row[:4], *(None if v is None else float(v) for v in row[4:6]), *row[6:])
+            for row in cursor.fetchall()
+        ]
 
 
 def total(start, end, *, today=None):
@@ -119,11 +122,24 @@ def _selected(cases, start, end, period):
     and closing dates and the start of their period."""
     local = timezone.get_default_timezone()
     since = Trunc("submitted_at", period, output_field=DateField(), tzinfo=local) if period else Value(start)
-    rows = (cases.filter(submitted_at__gte=_midnight(start), submitted_at__lt=_midnight(end)).order_by()
-            .annotate(period=since, submitted=TruncDate("submitted_at", tzinfo=local),
-                      closed=TruncDate("closed_at", tzinfo=local))
-            .values("service_id", "channel", "due_date", "paused_since", "paused_days", "decision", "period",
-                    "submitted", "closed"))
+    rows = (
+        cases.filter(submitted_at__gte=_midnight(start), submitted_at__lt=_midnight(end))
+        .order_by()
+        .annotate(
+            period=since, submitted=TruncDate("submitted_at", tzinfo=local), closed=TruncDate("closed_at", tzinfo=local)
+        )
+        .values(
+            "service_id",
+            "channel",
+            "due_date",
+            "paused_since",
+            "paused_days",
+            "decision",
+            "period",
+            "submitted",
+            "closed",
+        )
+    )
     return rows.query.sql_with_params()
 
 

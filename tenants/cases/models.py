@@ -1,4 +1,5 @@
 """Applications (cases) to the Citizen Service Office and their append-only history."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +34,9 @@ class Case(models.Model):
     data = models.JSONField(default=dict)
     state = models.CharField(max_length=50)
     department = models.ForeignKey("municipal_profile.Department", null=True, blank=True, on_delete=models.SET_NULL)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="assigned_cases")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
     submitted_at = models.DateTimeField()
     due_date = models.DateField()
     paused_since = models.DateField(null=True, blank=True)
@@ -44,8 +46,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Printed on the output document; the public verification page looks it up.
     verification_code = models.CharField(max_length=20, null=True, blank=True, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -74,8 +77,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     by_applicant = models.BooleanField(default=False)
     action = models.CharField(max_length=50)  # "submit", "assign", "comment" or a transition code
     from_state = models.CharField(max_length=50, blank=True)

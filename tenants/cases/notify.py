@@ -1,5 +1,6 @@
 """Telling applicants: email (and SMS when a phone is known) after the transaction commits,
 in the applicant's language, by a background task — never for a change that rolled back."""
+
 from django.db import transaction
 
 

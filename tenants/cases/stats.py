@@ -1,4 +1,5 @@
 """Figures the ministry console shows for each municipality (collected by a background job)."""
+
 from django.utils import timezone
 
 from . import kpis

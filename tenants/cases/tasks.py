@@ -19,13 +19,18 @@ def notify_applicant(case_id, event_id):
     event = CaseEvent.objects.get(pk=event_id)
     municipality = connection.tenant
     with translation.override(case.applicant_language or "hy"):
-        context = {"case": case, "event": event, "municipality": municipality,
-                   "track_url": municipality.site_url(f"/track/?code={case.tracking_code}")}
+        context = {
+            "case": case,
+            "event": event,
+            "municipality": municipality,
+            "track_url": municipality.site_url(f"/track/?code={case.tracking_code}"),
+        }
         if case.applicant_email:
             send_mail(
                 subject=render_to_string("cases/notification_subject.txt", context).strip(),
                 message=render_to_string("cases/notification.txt", context),
-                from_email=None, recipient_list=[case.applicant_email],
+                from_email=None,
+                recipient_list=[case.applicant_email],
             )
         if case.applicant_phone:
             sms = import_string(settings.SMS_BACKEND)()

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import public
-from . import verification
+from . import public, verification
 
 urlpatterns = [
     path("apply/<slug:code>/", public.apply_online, name="apply"),

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from . import document_views
-from . import kpi_views
-from . import views
+from . import document_views, kpi_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),

@@ -1,6 +1,7 @@
 """Public checks of an issued document. Anyone holding the paper can confirm by its
 verification code that the municipality issued it — and learn nothing personal from the code.
 The applicant downloads the document itself by the tracking code only they were given."""
+
 from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -17,9 +18,16 @@ def verify(request):
     case = None
     if code and not honeypot.filled(request):  # a robot's lookup finds nothing
         case = Case.objects.select_related("service").filter(verification_code=code).first()
-    return render(request, "cases/verify.html", {
-        "code": code, "case": case, "municipality": connection.tenant, "not_found": bool(code) and case is None,
-    })
+    return render(
+        request,
+        "cases/verify.html",
+        {
+            "code": code,
+            "case": case,
+            "municipality": connection.tenant,
+            "not_found": bool(code) and case is None,
+        },
+    )
 
 
 @throttle.limit("downloads")

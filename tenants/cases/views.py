@@ -1,5 +1,6 @@
 """Front and back office: the inbox sorted by due date, a case with its actions and history,
 walk-in applications registered at the window."""
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -40,8 +41,9 @@ def inbox(request):
     if due == "overdue":
         cases = cases.filter(due_date__lt=today, paused_since__isnull=True)
     elif due == "due_soon":
-        cases = cases.filter(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=2),
-                             paused_since__isnull=True)
+        cases = cases.filter(
+            due_date__gte=today, due_date__lte=today + timezone.timedelta(days=2), paused_since__isnull=True
+        )
     service = request.GET.get("service", "")
     if service:
         cases = cases.filter(service__code=service)
@@ -52,11 +54,21 @@ def inbox(request):
     rows = [(case, workflow.due_status(case, today)) for case in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/inbox.html", {
-        "rows": rows, "page": page, "scope": scope, "due": due, "service": service, "query": query.urlencode(),
-        "services": Service.objects.filter(is_active=True),
-        "department": department, "departments": Department.objects.all(),
-    })
+    return render(
+        request,
+        "cases/inbox.html",
+        {
+            "rows": rows,
+            "page": page,
+            "scope": scope,
+            "due": due,
+            "service": service,
+            "query": query.urlencode(),
+            "services": Service.objects.filter(is_active=True),
+            "department": department,
+            "departments": Department.objects.all(),
+        },
+    )
 
 
 def _case(pk):
@@ -68,16 +80,23 @@ def case_detail(request, pk):
     case = _case(pk)
     personal_data.log_read(case, request.user, personal_data.PAGE)
     types = case.service.form_fields
-    return render(request, "cases/detail.html", {
-        "case": case, "status": workflow.due_status(case),
-        "values": [(t.label, t.display(case.data.get(code))) for code, t in types.items()],
-        "history": history(case),
-        "files": case.files.all(),
-        "actions": workflow.allowed_transitions(case, request.user),
-        "action_form": ActionForm(),
-        "staff": get_user_model().objects.filter(is_active=True, groups__role__isnull=False).distinct()
-        .order_by("last_name", "username"),
-    })
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "status": workflow.due_status(case),
+            "values": [(t.label, t.display(case.data.get(code))) for code, t in types.items()],
+            "history": history(case),
+            "files": case.files.all(),
+            "actions": workflow.allowed_transitions(case, request.user),
+            "action_form": ActionForm(),
+            "staff": get_user_model()
+            .objects.filter(is_active=True, groups__role__isnull=False)
+            .distinct()
+            .order_by("last_name", "username"),
+        },
+    )
 
 
 def action_name(service, code):
@@ -97,8 +116,14 @@ def history(case, public_only=False):
     events = case.events.select_related("user")
     if public_only:
         events = events.filter(public=True)
-    return [{"event": e, "action": action_name(case.service, e.action),
-             "state": case.service.state_name(e.to_state) if e.to_state else ""} for e in events]
+    return [
+        {
+            "event": e,
+            "action": action_name(case.service, e.action),
+            "state": case.service.state_name(e.to_state) if e.to_state else "",
+        }
+        for e in events
+    ]
 
 
 @requires(READ)
@@ -111,8 +136,9 @@ def case_act(request, pk):
     form.is_valid()
     try:
         with transaction.atomic():
-            case = workflow.apply(case, request.POST.get("action", ""), user=request.user,
-                                  comment=form.cleaned_data.get("comment", ""))
+            case = workflow.apply(
+                case, request.POST.get("action", ""), user=request.user, comment=form.cleaned_data.get("comment", "")
+            )
             _attach(case, request.FILES.getlist("documents"), CaseFile.Kind.ANSWER, case.events.last())
     except workflow.NotAllowed as exc:
         messages.error(request, str(exc))
@@ -164,10 +190,14 @@ def walk_in(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                case = workflow.submit(service, form.form_values(), applicant=form.applicant(get_language()[:2]),
-                                       channel=Case.Channel.WINDOW, user=request.user)
-                _attach(case, request.FILES.getlist("documents"), CaseFile.Kind.APPLICATION,
-                        case.events.first())
+                case = workflow.submit(
+                    service,
+                    form.form_values(),
+                    applicant=form.applicant(get_language()[:2]),
+                    channel=Case.Channel.WINDOW,
+                    user=request.user,
+                )
+                _attach(case, request.FILES.getlist("documents"), CaseFile.Kind.APPLICATION, case.events.first())
         except workflow.CaseInvalid as exc:
             form.show_errors(exc.errors)
         except FieldError as exc:
@@ -198,9 +228,11 @@ def prefill(request, service):
     lookup["found"] = record is not None
     if record is None:
         return dict(asked), lookup
-    registers.log_read(record, channel="staff", user=request.user,
-                       reason=_("Application for “%(service)s”") % {"service": service.name})
+    registers.log_read(
+        record,
+        channel="staff",
+        user=request.user,
+        reason=_("Application for “%(service)s”") % {"service": service.name},
+    )
     values = registers.prefill(record, rule["fields"])
     return {**asked, **{k: v for k, v in values.items() if v is not None}}, lookup
-
-

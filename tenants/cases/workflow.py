@@ -3,6 +3,7 @@ workflow and allowed by role, deadlines in working days with pauses, assignment.
 
 Every change goes through here: the case row is locked, the history is appended, and the
 applicant is notified after commit (never for a transaction that rolled back)."""
+
 import datetime
 import re
 import secrets
@@ -38,8 +39,9 @@ def new_code(groups=3, size=4):
 
 def next_number(year):
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO cases_casecounter (year, last) VALUES (%s, 0) ON CONFLICT (year) DO NOTHING",
-                       [year])
+        cursor.execute(
+            "INSERT INTO cases_casecounter (year, last) VALUES (%s, 0) ON CONFLICT (year) DO NOTHING", [year]
+        )
     counter = CaseCounter.objects.select_for_update().get(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
@@ -74,9 +76,12 @@ def submit(service, raw, *, applicant, channel, user=None, now=None):
         errors["applicant_name"] = [_("Enter the applicant's name.")]
     if channel == Case.Channel.ONLINE and not service.online:
         errors["__all__"] = [_("This service cannot be applied for online.")]
-    for code, messages in inputs.length_errors(Case, applicant_name=applicant.get("name"),
-                                               applicant_email=applicant.get("email"),
-                                               applicant_phone=applicant.get("phone")).items():
+    for code, messages in inputs.length_errors(
+        Case,
+        applicant_name=applicant.get("name"),
+        applicant_email=applicant.get("email"),
+        applicant_phone=applicant.get("phone"),
+    ).items():
         errors.setdefault(code, messages)
     if errors:
         raise CaseInvalid(errors)
@@ -84,14 +89,25 @@ def submit(service, raw, *, applicant, channel, user=None, now=None):
     today = timezone.localdate(now)
     with transaction.atomic():
         case = Case.objects.create(
-            service=service, year=today.year, number=next_number(today.year), tracking_code=new_code(),
-            channel=channel, applicant_name=applicant["name"].strip(), applicant_email=applicant.get("email", ""),
-            applicant_phone=applicant.get("phone", ""), applicant_language=applicant.get("language", "hy"),
-            data=data, state=service.workflow["initial"], department=service.department,
-            submitted_at=now, due_date=due_date(service, today), created_by=user,
+            service=service,
+            year=today.year,
+            number=next_number(today.year),
+            tracking_code=new_code(),
+            channel=channel,
+            applicant_name=applicant["name"].strip(),
+            applicant_email=applicant.get("email", ""),
+            applicant_phone=applicant.get("phone", ""),
+            applicant_language=applicant.get("language", "hy"),
+            data=data,
+            state=service.workflow["initial"],
+            department=service.department,
+            submitted_at=now,
+            due_date=due_date(service, today),
+            created_by=user,
         )
-        event = CaseEvent.objects.create(case=case, user=user, by_applicant=user is None, action="submit",
-                                         to_state=case.state, public=True)
+        event = CaseEvent.objects.create(
+            case=case, user=user, by_applicant=user is None, action="submit", to_state=case.state, public=True
+        )
         notify.after_commit(case, event)
     return case
 
@@ -109,8 +125,11 @@ def is_administrator(user):
 def allowed_transitions(case, user=None, applicant=False):
     roles = {"applicant"} if applicant else roles_of(user)
     admin = not applicant and is_administrator(user)
-    return [t for t in case.service.workflow["transitions"]
-            if case.state in t["from"] and (admin and "applicant" not in t["roles"] or roles & set(t["roles"]))]
+    return [
+        t
+        for t in case.service.workflow["transitions"]
+        if case.state in t["from"] and (admin and "applicant" not in t["roles"] or roles & set(t["roles"]))
+    ]
 
 
 def apply(case, code, *, user=None, applicant=False, comment="", today=None):
@@ -139,9 +158,16 @@ def apply(case, code, *, user=None, applicant=False, comment="", today=None):
         if entering.get("final"):
             case.closed_at = timezone.now()
         case.save()
-        event = CaseEvent.objects.create(case=case, user=None if applicant else user, by_applicant=applicant,
-                                         action=code, from_state=previous, to_state=case.state,
-                                         comment=comment.strip(), public=bool(entering.get("public")))
+        event = CaseEvent.objects.create(
+            case=case,
+            user=None if applicant else user,
+            by_applicant=applicant,
+            action=code,
+            from_state=previous,
+            to_state=case.state,
+            comment=comment.strip(),
+            public=bool(entering.get("public")),
+        )
         if transition.get("output"):
             documents.issue_output(case, event, user=None if applicant else user)
         if event.public:
@@ -155,13 +181,20 @@ def write_decision_record(case, user=None):
     from tenants.registers import services as registers
 
     rule = case.service.record
-    known = {**case.data, "reg_number": case.reg_number, "applicant_name": case.applicant_name,
-             "decided_on": timezone.localdate(case.decided_at).isoformat()}
+    known = {
+        **case.data,
+        "reg_number": case.reg_number,
+        "applicant_name": case.applicant_name,
+        "decided_on": timezone.localdate(case.decided_at).isoformat(),
+    }
     values = {}
     for target, template in rule["fields"].items():
         whole = re.fullmatch(r"\{(\w+)\}", template)
-        values[target] = known.get(whole.group(1)) if whole else re.sub(
-            r"\{(\w+)\}", lambda m: str(known.get(m.group(1), "")), template)
+        values[target] = (
+            known.get(whole.group(1))
+            if whole
+            else re.sub(r"\{(\w+)\}", lambda m: str(known.get(m.group(1), "")), template)
+        )
     try:
         return registers.create(rule["register"], values, user=user, actor=f"{case.reg_number}")
     except registers.RecordInvalid as exc:
@@ -172,8 +205,11 @@ def _resume_clock(case, today):
     """The days spent waiting for the applicant do not count: the due date moves by them."""
     calendar = WorkingCalendar.load(case.paused_since, today + datetime.timedelta(days=400))
     if case.service.term_kind == "working":
-        paused = sum(1 for n in range(1, (today - case.paused_since).days + 1)
-                     if calendar.is_working_day(case.paused_since + datetime.timedelta(days=n)))
+        paused = sum(
+            1
+            for n in range(1, (today - case.paused_since).days + 1)
+            if calendar.is_working_day(case.paused_since + datetime.timedelta(days=n))
+        )
         case.due_date = calendar.add_working_days(case.due_date, paused)
     else:
         paused = (today - case.paused_since).days
@@ -187,8 +223,9 @@ def assign(case, *, to_user, by):
         case = Case.objects.select_for_update().get(pk=case.pk)
         case.assigned_to = to_user
         case.save(update_fields=["assigned_to"])
-        CaseEvent.objects.create(case=case, user=by, action="assign",
-                                 comment=to_user.get_full_name() or to_user.username if to_user else "")
+        CaseEvent.objects.create(
+            case=case, user=by, action="assign", comment=to_user.get_full_name() or to_user.username if to_user else ""
+        )
     return case
 
 

@@ -1,5 +1,6 @@
 """The municipality's service catalogue. A service is template data the municipality may adjust
 (fees, texts, deadlines) where the template does not lock it."""
+
 from functools import cached_property
 
 from django.db import models
@@ -30,8 +31,13 @@ class Service(TranslatedNameMixin, models.Model):
     term_kind = models.CharField(_("counted in"), max_length=10, choices=TermKind.choices, default=TermKind.WORKING)
     online = models.BooleanField(_("can be applied for online"), default=True)
     at_window = models.BooleanField(_("can be applied for at the window"), default=True)
-    department = models.ForeignKey("municipal_profile.Department", null=True, blank=True, on_delete=models.SET_NULL,
-                                   verbose_name=_("responsible department"))
+    department = models.ForeignKey(
+        "municipal_profile.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("responsible department"),
+    )
     # Template data: [{name: {hy,en,ru}, mandatory: bool}], register-style field specs, the
     # workflow {states, transitions, initial}, the output document and the prefill rule.
     documents = models.JSONField(default=list)

@@ -1,5 +1,6 @@
 """The `catalogue` section: workflows (states, transitions, roles, which states pause the
 clock) and the services that use them."""
+
 import re
 
 from tenants.i18n_schema import CODE, TRANSLATED_TEXT, translated
@@ -11,9 +12,10 @@ from .models import Service
 STATE = {
     "type": "object",
     "properties": {
-        "code": CODE, "name": TRANSLATED_TEXT,
-        "public": {"type": "boolean"},      # shown to the applicant and on the tracking page
-        "pauses": {"type": "boolean"},      # waiting for the applicant: the clock stops
+        "code": CODE,
+        "name": TRANSLATED_TEXT,
+        "public": {"type": "boolean"},  # shown to the applicant and on the tracking page
+        "pauses": {"type": "boolean"},  # waiting for the applicant: the clock stops
         "final": {"type": "boolean"},
         "limit_days": {"type": "integer", "minimum": 1},  # time limit for this state
     },
@@ -23,13 +25,14 @@ STATE = {
 TRANSITION = {
     "type": "object",
     "properties": {
-        "code": CODE, "name": TRANSLATED_TEXT,
+        "code": CODE,
+        "name": TRANSLATED_TEXT,
         "from": {"type": "array", "items": CODE, "minItems": 1},
         "to": CODE,
         "roles": {"type": "array", "items": CODE, "minItems": 1},
         "comment_required": {"type": "boolean"},
         "decision": {"enum": ["granted", "refused"]},
-        "output": {"type": "boolean"},      # produces the output document
+        "output": {"type": "boolean"},  # produces the output document
     },
     "required": ["code", "name", "from", "to", "roles"],
     "additionalProperties": False,
@@ -49,32 +52,73 @@ SERVICE = {
     "properties": {
         "code": CODE,
         "classifier": {"type": "string", "minLength": 1, "maxLength": 30},
-        "name": TRANSLATED_TEXT, "description": TRANSLATED_TEXT, "applicants": TRANSLATED_TEXT,
-        "documents": {"type": "array", "items": {
-            "type": "object", "properties": {"name": TRANSLATED_TEXT, "mandatory": {"type": "boolean"}},
-            "required": ["name"], "additionalProperties": False}},
+        "name": TRANSLATED_TEXT,
+        "description": TRANSLATED_TEXT,
+        "applicants": TRANSLATED_TEXT,
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": TRANSLATED_TEXT, "mandatory": {"type": "boolean"}},
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+        },
         "fee": {"type": "integer", "minimum": 0},
-        "term": {"type": "object", "properties": {"days": {"type": "integer", "minimum": 1, "maximum": 365},
-                                                  "kind": {"enum": ["working", "calendar"]}},
-                 "required": ["days"], "additionalProperties": False},
+        "term": {
+            "type": "object",
+            "properties": {
+                "days": {"type": "integer", "minimum": 1, "maximum": 365},
+                "kind": {"enum": ["working", "calendar"]},
+            },
+            "required": ["days"],
+            "additionalProperties": False,
+        },
         "channels": {"type": "array", "items": {"enum": ["online", "window"]}, "minItems": 1, "uniqueItems": True},
         "department": CODE,
         "workflow": CODE,
         "form": {"type": "array", "items": FIELD},
-        "prefill": {"type": "object", "properties": {
-            "register": CODE, "match": {"type": "object", "additionalProperties": CODE},
-            "fields": {"type": "object", "additionalProperties": CODE}},
-            "required": ["register", "match", "fields"], "additionalProperties": False},
-        "output": {"type": "object", "properties": {"title": TRANSLATED_TEXT, "body": TRANSLATED_TEXT},
-                   "required": ["title", "body"], "additionalProperties": False},
+        "prefill": {
+            "type": "object",
+            "properties": {
+                "register": CODE,
+                "match": {"type": "object", "additionalProperties": CODE},
+                "fields": {"type": "object", "additionalProperties": CODE},
+            },
+            "required": ["register", "match", "fields"],
+            "additionalProperties": False,
+        },
+        "output": {
+            "type": "object",
+            "properties": {"title": TRANSLATED_TEXT, "body": TRANSLATED_TEXT},
+            "required": ["title", "body"],
+            "additionalProperties": False,
+        },
         "locked": {"type": "array", "items": {"enum": ["fee", "term", "texts", "channels"]}},
-        "record": {"type": "object", "properties": {
-            "register": CODE, "when": {"enum": ["granted", "refused"]},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1}},
-            "required": ["register", "when", "fields"], "additionalProperties": False},
+        "record": {
+            "type": "object",
+            "properties": {
+                "register": CODE,
+                "when": {"enum": ["granted", "refused"]},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1},
+            },
+            "required": ["register", "when", "fields"],
+            "additionalProperties": False,
+        },
     },
-    "required": ["code", "classifier", "name", "description", "fee", "term", "channels", "department",
-                 "workflow", "form", "output"],
+    "required": [
+        "code",
+        "classifier",
+        "name",
+        "description",
+        "fee",
+        "term",
+        "channels",
+        "department",
+        "workflow",
+        "form",
+        "output",
+    ],
     "additionalProperties": False,
 }
 SCHEMA = {
@@ -95,8 +139,11 @@ def check(data, sections):
     problems = []
     roles = {r["code"] for r in (sections.get("accounts") or {}).get("roles", [])} | {"applicant"}
     # A role that acts in a workflow must be able to open the application it acts on.
-    readers = {r["code"] for r in (sections.get("accounts") or {}).get("roles", [])
-               if {"*", READ_CASES} & set(r.get("permissions", []))} | {"applicant"}
+    readers = {
+        r["code"]
+        for r in (sections.get("accounts") or {}).get("roles", [])
+        if {"*", READ_CASES} & set(r.get("permissions", []))
+    } | {"applicant"}
     departments = {d["code"] for d in (sections.get("profile") or {}).get("departments", [])}
     registers = {r["code"]: r for r in (sections.get("registers") or {}).get("registers", [])}
     for name, workflow in data["workflows"].items():
@@ -112,8 +159,12 @@ def check(data, sections):
                 if role not in roles:
                     problems.append((f"{where}.transitions[{index}].roles", f"no role named {role!r}"))
                 elif role not in readers:
-                    problems.append((f"{where}.transitions[{index}].roles",
-                                     f"role {role!r} acts here but cannot read applications ({READ_CASES})"))
+                    problems.append(
+                        (
+                            f"{where}.transitions[{index}].roles",
+                            f"role {role!r} acts here but cannot read applications ({READ_CASES})",
+                        )
+                    )
         finals = [s for s in workflow["states"] if s.get("final")]
         if not finals:
             problems.append((where, "a workflow needs at least one final state"))
@@ -138,8 +189,9 @@ def check(data, sections):
                     if form_field not in fields:
                         problems.append((f"{where}.prefill", f"the form has no field {form_field!r}"))
                     if register_field not in register_fields:
-                        problems.append((f"{where}.prefill", f"register {register['code']!r} has no field "
-                                                             f"{register_field!r}"))
+                        problems.append(
+                            (f"{where}.prefill", f"register {register['code']!r} has no field {register_field!r}")
+                        )
         record = service.get("record")
         if record:
             register = registers.get(record["register"])
@@ -149,8 +201,9 @@ def check(data, sections):
                 register_fields = {f["code"] for f in register["fields"]}
                 for target, template in record["fields"].items():
                     if target not in register_fields:
-                        problems.append((f"{where}.record.fields", f"register {register['code']!r} has no field "
-                                                                   f"{target!r}"))
+                        problems.append(
+                            (f"{where}.record.fields", f"register {register['code']!r} has no field {target!r}")
+                        )
                     for name in re.findall(r"\{(\w+)\}", template):
                         if name not in fields and name not in RECORD_VALUES:
                             problems.append((f"{where}.record.fields.{target}", f"no form field {name!r}"))
@@ -164,16 +217,26 @@ RECORD_VALUES = ("reg_number", "decided_on", "applicant_name")
 def load(data, context):
     departments = {d.code: d for d in Department.objects.all()}
     for position, spec in enumerate(data["services"]):
-        Service.objects.update_or_create(code=spec["code"], defaults={
-            "classifier": spec["classifier"], "position": position,
-            **translated(spec["name"]), **translated(spec["description"], "description"),
-            **translated(spec.get("applicants", {"hy": "", "en": "", "ru": ""}), "applicants"),
-            "fee_amd": spec["fee"], "term_days": spec["term"]["days"],
-            "term_kind": spec["term"].get("kind", "working"),
-            "online": "online" in spec["channels"], "at_window": "window" in spec["channels"],
-            "department": departments.get(spec["department"]),
-            "documents": spec.get("documents", []), "form": spec["form"],
-            "workflow": data["workflows"][spec["workflow"]], "output": spec["output"],
-            "prefill": spec.get("prefill", {}), "locked": spec.get("locked", []),
-            "record": spec.get("record", {}),
-        })
+        Service.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "classifier": spec["classifier"],
+                "position": position,
+                **translated(spec["name"]),
+                **translated(spec["description"], "description"),
+                **translated(spec.get("applicants", {"hy": "", "en": "", "ru": ""}), "applicants"),
+                "fee_amd": spec["fee"],
+                "term_days": spec["term"]["days"],
+                "term_kind": spec["term"].get("kind", "working"),
+                "online": "online" in spec["channels"],
+                "at_window": "window" in spec["channels"],
+                "department": departments.get(spec["department"]),
+                "documents": spec.get("documents", []),
+                "form": spec["form"],
+                "workflow": data["workflows"][spec["workflow"]],
+                "output": spec["output"],
+                "prefill": spec.get("prefill", {}),
+                "locked": spec.get("locked", []),
+                "record": spec.get("record", {}),
+            },
+        )

@@ -1,5 +1,6 @@
 """Staff adjust their municipality's services — fees, texts, deadlines, channels — where the
 template does not lock them."""
+
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +14,17 @@ from .models import Service
 GROUPS = {
     "fee": ["fee_amd"],
     "term": ["term_days", "term_kind"],
-    "texts": ["name_hy", "name_en", "name_ru", "description_hy", "description_en", "description_ru",
-              "applicants_hy", "applicants_en", "applicants_ru"],
+    "texts": [
+        "name_hy",
+        "name_en",
+        "name_ru",
+        "description_hy",
+        "description_en",
+        "description_ru",
+        "applicants_hy",
+        "applicants_en",
+        "applicants_ru",
+    ],
     "channels": ["online", "at_window"],
 }
 
@@ -23,8 +33,11 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
         fields = [f for group in GROUPS.values() for f in group] + ["is_active"]
-        widgets = {f"{kind}_{lang}": forms.Textarea(attrs={"rows": 3})
-                   for kind in ("description", "applicants") for lang in ("hy", "en", "ru")}
+        widgets = {
+            f"{kind}_{lang}": forms.Textarea(attrs={"rows": 3})
+            for kind in ("description", "applicants")
+            for lang in ("hy", "en", "ru")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,9 +22,21 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = MunicipalProfile
         formfield_callback = _formfield
-        fields = ["name_hy", "name_en", "name_ru", "address_hy", "address_en", "address_ru",
-                  "phone", "email", "website", "coat_of_arms",
-                  "reception_hy", "reception_en", "reception_ru"]
+        fields = [
+            "name_hy",
+            "name_en",
+            "name_ru",
+            "address_hy",
+            "address_en",
+            "address_ru",
+            "phone",
+            "email",
+            "website",
+            "coat_of_arms",
+            "reception_hy",
+            "reception_en",
+            "reception_ru",
+        ]
         widgets = {f"reception_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in ("hy", "en", "ru")}
 
     def clean_coat_of_arms(self):

@@ -1,13 +1,19 @@
 """What a municipality says about itself: names, coat of arms, contacts, hours, settlements
 and departments. Settlements are data inside the municipality, never tenants of their own."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hamaynk.tenancy.models import TranslatedNameMixin
 
 WEEKDAYS = [
-    (1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
-    (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday")),
+    (1, _("Monday")),
+    (2, _("Tuesday")),
+    (3, _("Wednesday")),
+    (4, _("Thursday")),
+    (5, _("Friday")),
+    (6, _("Saturday")),
+    (7, _("Sunday")),
 ]
 
 
@@ -58,8 +64,11 @@ class WorkingHours(models.Model):
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
         constraints = [
-            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opens_before_closes",
-                                   violation_error_message=_("Opening time must be before closing time.")),
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")),
+                name="opens_before_closes",
+                violation_error_message=_("Opening time must be before closing time."),
+            ),
         ]
 
 

@@ -3,6 +3,7 @@
 Names, settlements and contacts differ for every municipality: they come from the
 provisioning request (the console form, the CLI flags or the CSV row), not from the template.
 """
+
 import datetime
 
 from tenants.i18n_schema import CODE, TRANSLATED_TEXT, translated
@@ -20,8 +21,12 @@ SCHEMA = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "days": {"type": "array", "minItems": 1, "uniqueItems": True,
-                             "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+                    "days": {
+                        "type": "array",
+                        "minItems": 1,
+                        "uniqueItems": True,
+                        "items": {"type": "integer", "minimum": 1, "maximum": 7},
+                    },
                     "opens": TIME,
                     "closes": TIME,
                     "break": {"type": "array", "items": TIME, "minItems": 2, "maxItems": 2},
@@ -87,26 +92,35 @@ def load(data, context):
     for block in data["working_hours"]:
         brk = block.get("break") or [None, None]
         for day in block["days"]:
-            hours.append(WorkingHours(
-                weekday=day, opens=_time(block["opens"]), closes=_time(block["closes"]),
-                break_starts=brk[0] and _time(brk[0]), break_ends=brk[1] and _time(brk[1]),
-            ))
+            hours.append(
+                WorkingHours(
+                    weekday=day,
+                    opens=_time(block["opens"]),
+                    closes=_time(block["closes"]),
+                    break_starts=brk[0] and _time(brk[0]),
+                    break_ends=brk[1] and _time(brk[1]),
+                )
+            )
     WorkingHours.objects.all().delete()
     WorkingHours.objects.bulk_create(hours)
 
     Department.objects.all().delete()
-    Department.objects.bulk_create([
-        Department(code=spec["code"], position=position, **translated(spec["name"]))
-        for position, spec in enumerate(data["departments"])
-    ])
+    Department.objects.bulk_create(
+        [
+            Department(code=spec["code"], position=position, **translated(spec["name"]))
+            for position, spec in enumerate(data["departments"])
+        ]
+    )
 
     Settlement.objects.all().delete()
-    Settlement.objects.bulk_create([
-        Settlement(
-            position=position,
-            is_centre=position == 0,
-            kind=Settlement.Kind.TOWN if position == 0 and request.centre_is_town else Settlement.Kind.VILLAGE,
-            **translated(names),
-        )
-        for position, names in enumerate(request.settlements)
-    ])
+    Settlement.objects.bulk_create(
+        [
+            Settlement(
+                position=position,
+                is_centre=position == 0,
+                kind=Settlement.Kind.TOWN if position == 0 and request.centre_is_town else Settlement.Kind.VILLAGE,
+                **translated(names),
+            )
+            for position, names in enumerate(request.settlements)
+        ]
+    )

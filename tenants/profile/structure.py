@@ -1,5 +1,6 @@
 """Settlements, departments and office hours, edited together as lists: add a row, change
 one, tick one away. Each list is checked as a whole before anything is saved."""
+
 from django import forms
 from django.contrib import messages
 from django.db import transaction
@@ -11,14 +12,21 @@ from hamaynk.permissions import requires
 from .models import Department, Settlement, WorkingHours
 
 SettlementFormSet = forms.modelformset_factory(
-    Settlement, fields=["name_hy", "name_en", "name_ru", "kind", "is_centre", "position"], extra=1, can_delete=True)
+    Settlement, fields=["name_hy", "name_en", "name_ru", "kind", "is_centre", "position"], extra=1, can_delete=True
+)
 DepartmentFormSet = forms.modelformset_factory(
-    Department, fields=["code", "name_hy", "name_en", "name_ru", "phone", "email", "position"], extra=1,
-    can_delete=True)
+    Department, fields=["code", "name_hy", "name_en", "name_ru", "phone", "email", "position"], extra=1, can_delete=True
+)
 HoursFormSet = forms.modelformset_factory(
-    WorkingHours, fields=["weekday", "opens", "closes", "break_starts", "break_ends"], extra=1, can_delete=True,
-    widgets={name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-             for name in ("opens", "closes", "break_starts", "break_ends")})
+    WorkingHours,
+    fields=["weekday", "opens", "closes", "break_starts", "break_ends"],
+    extra=1,
+    can_delete=True,
+    widgets={
+        name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        for name in ("opens", "closes", "break_starts", "break_ends")
+    },
+)
 
 
 def _checked(formset, check):
@@ -56,14 +64,21 @@ def structure(request):
     departments = DepartmentFormSet(data, prefix="departments", queryset=Department.objects.all())
     hours = HoursFormSet(data, prefix="hours", queryset=WorkingHours.objects.all())
     if request.method == "POST":
-        valid = [_checked(settlements, _one_centre), _checked(departments, lambda rows: None),
-                 _checked(hours, _hours_make_sense)]
+        valid = [
+            _checked(settlements, _one_centre),
+            _checked(departments, lambda rows: None),
+            _checked(hours, _hours_make_sense),
+        ]
         if all(valid):
             with transaction.atomic():
                 for formset in (settlements, departments, hours):
                     formset.save()
             messages.success(request, _("The settlements, departments and hours were saved."))
             return redirect("profile:structure")
-    return render(request, "profile/structure.html", {
-        "formsets": [(_("Settlements"), settlements), (_("Departments"), departments), (_("Working hours"), hours)],
-    })
+    return render(
+        request,
+        "profile/structure.html",
+        {
+            "formsets": [(_("Settlements"), settlements), (_("Departments"), departments), (_("Working hours"), hours)],
+        },
+    )

@@ -19,11 +19,10 @@ def coat_of_arms(request):
     try:
         handle = profile.coat_of_arms.open("rb")
     except FileNotFoundError:
-        raise Http404
+        raise Http404 from None
     head = handle.read(16)
     handle.seek(0)
-    content_type = next((t for sig, t in EMBLEM_SIGNATURES.items() if head.startswith(sig)),
-                        "application/octet-stream")
+    content_type = next((t for sig, t in EMBLEM_SIGNATURES.items() if head.startswith(sig)), "application/octet-stream")
     return FileResponse(handle, content_type=content_type)
 
 
@@ -35,9 +34,13 @@ def edit(request):
         form.save()
         messages.success(request, _("The profile was saved."))
         return redirect("profile:edit")
-    return render(request, "profile/edit.html", {
-        "form": form,
-        "hours": WorkingHours.objects.all(),
-        "settlements": Settlement.objects.all(),
-        "departments": Department.objects.all(),
-    })
+    return render(
+        request,
+        "profile/edit.html",
+        {
+            "form": form,
+            "hours": WorkingHours.objects.all(),
+            "settlements": Settlement.objects.all(),
+            "departments": Department.objects.all(),
+        },
+    )

@@ -5,6 +5,7 @@ logs); only a SHA-256 of the whole key is stored. The secret is long and random,
 is as good as a slow one here and keeps every API request cheap. Keys live in the municipality's
 own schema: a key means nothing on another municipality's host.
 """
+
 import hashlib
 import hmac
 import secrets
@@ -35,8 +36,9 @@ def issue_key(name, can_write=False, user=None):
         plaintext = f"{SCHEME}_{prefix}_{''.join(secrets.choice(ALPHABET) for _ in range(SECRET_LENGTH))}"
         try:
             with transaction.atomic():
-                key = ApiKey.objects.create(name=name, prefix=prefix, hashed=hash_key(plaintext),
-                                            can_write=can_write, created_by=user)
+                key = ApiKey.objects.create(
+                    name=name, prefix=prefix, hashed=hash_key(plaintext), can_write=can_write, created_by=user
+                )
         except IntegrityError:
             continue  # the prefix was taken (about one chance in a trillion): draw another
         return key, plaintext

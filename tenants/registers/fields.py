@@ -6,6 +6,7 @@ act on. Stored values are JSON-native: text, integers, decimals as strings (no f
 ISO dates, booleans, {settlement, street, building, apartment} addresses, {lat, lon} points,
 record uuids for references and {name, size, content_type, key} for files.
 """
+
 import datetime
 import re
 import uuid
@@ -100,8 +101,10 @@ class TextField(FieldType):
             raise FieldError(_("At most %(limit)s characters.") % {"limit": limit})
         pattern = self.spec.get("pattern")
         if pattern and not re.fullmatch(pattern, value):
-            raise FieldError(self.spec.get("pattern_message", {}).get(
-                (translation.get_language() or "hy")[:2]) or _("The value does not have the expected form."))
+            raise FieldError(
+                self.spec.get("pattern_message", {}).get((translation.get_language() or "hy")[:2])
+                or _("The value does not have the expected form.")
+            )
         return value
 
 
@@ -275,10 +278,12 @@ class ReferenceField(FieldType):
             record_uuid = uuid.UUID(str(text))
         except ValueError:
             raise FieldError(_("Choose an existing record.")) from None
-        if not Record.objects.filter(uuid=record_uuid, register__code=self.spec["target"],
-                                     deleted_at__isnull=True).exists():
-            raise FieldError(_("There is no such record in the register “%(register)s”.")
-                             % {"register": self.spec["target"]})
+        if not Record.objects.filter(
+            uuid=record_uuid, register__code=self.spec["target"], deleted_at__isnull=True
+        ).exists():
+            raise FieldError(
+                _("There is no such record in the register “%(register)s”.") % {"register": self.spec["target"]}
+            )
         return str(record_uuid)
 
 
@@ -295,7 +300,7 @@ class AddressField(FieldType):
         value = {part: " ".join(str(raw.get(part) or "").split()) for part in self.PARTS}
         if not value["settlement"] or not value["street"]:
             raise FieldError(_("The address needs at least a settlement and a street."))
-        for part, text in value.items():
+        for text in value.values():
             if len(text) > 150:
                 raise FieldError(_("At most %(limit)s characters.") % {"limit": 150})
         return value
@@ -342,10 +347,23 @@ class FileField(FieldType):
         return "" if not value else value["name"]
 
 
-TYPES = {cls.code: cls for cls in (
-    TextField, LongTextField, IntegerField, DecimalField, DateField, BooleanField, ChoiceField,
-    PersonalIdField, ReferenceField, AddressField, PointField, FileField,
-)}
+TYPES = {
+    cls.code: cls
+    for cls in (
+        TextField,
+        LongTextField,
+        IntegerField,
+        DecimalField,
+        DateField,
+        BooleanField,
+        ChoiceField,
+        PersonalIdField,
+        ReferenceField,
+        AddressField,
+        PointField,
+        FileField,
+    )
+}
 
 
 def make_field(spec):

@@ -1,4 +1,5 @@
 """Files attached to records: stored under the municipality's prefix, checked by content."""
+
 import uuid
 
 from django.core.files.storage import default_storage

@@ -1,5 +1,6 @@
 """Forms built from a register's field definitions. They only collect what people type; the
 field types check it (the same checks as CSV imports and the API)."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +12,12 @@ class AddressWidget(forms.MultiWidget):
     template_name = "registers/address_widget.html"
 
     def __init__(self):
-        super().__init__([forms.TextInput(attrs={"aria-label": label}) for label in (
-            _("settlement"), _("street"), _("building"), _("apartment"))])
+        super().__init__(
+            [
+                forms.TextInput(attrs={"aria-label": label})
+                for label in (_("settlement"), _("street"), _("building"), _("apartment"))
+            ]
+        )
 
     def decompress(self, value):
         return [value.get(p, "") for p in AddressField.PARTS] if value else ["", "", "", ""]
@@ -22,8 +27,7 @@ class AddressFormField(forms.MultiValueField):
     widget = AddressWidget
 
     def __init__(self, **kwargs):
-        super().__init__([forms.CharField(required=False) for _part in range(4)], require_all_fields=False,
-                         **kwargs)
+        super().__init__([forms.CharField(required=False) for _part in range(4)], require_all_fields=False, **kwargs)
 
     def compress(self, values):
         return dict(zip(AddressField.PARTS, values or [])) if values and any(values) else None
@@ -31,8 +35,12 @@ class AddressFormField(forms.MultiValueField):
 
 class PointWidget(forms.MultiWidget):
     def __init__(self):
-        super().__init__([forms.TextInput(attrs={"aria-label": _("latitude"), "inputmode": "decimal"}),
-                          forms.TextInput(attrs={"aria-label": _("longitude"), "inputmode": "decimal"})])
+        super().__init__(
+            [
+                forms.TextInput(attrs={"aria-label": _("latitude"), "inputmode": "decimal"}),
+                forms.TextInput(attrs={"aria-label": _("longitude"), "inputmode": "decimal"}),
+            ]
+        )
 
     def decompress(self, value):
         return [value["lat"], value["lon"]] if value else ["", ""]
@@ -42,8 +50,9 @@ class PointFormField(forms.MultiValueField):
     widget = PointWidget
 
     def __init__(self, **kwargs):
-        super().__init__([forms.CharField(required=False), forms.CharField(required=False)],
-                         require_all_fields=False, **kwargs)
+        super().__init__(
+            [forms.CharField(required=False), forms.CharField(required=False)], require_all_fields=False, **kwargs
+        )
 
     def compress(self, values):
         return {"lat": values[0], "lon": values[1]} if values and any(values) else None
@@ -67,8 +76,11 @@ def form_field(field_type):
     if kind == "choice":
         return forms.ChoiceField(choices=[("", "—")] + field_type.choices, **common)
     if kind == "reference":
-        targets = Record.objects.filter(register__code=spec["target"], deleted_at__isnull=True) \
-            .select_related("register").order_by("id")[:REFERENCE_CHOICES_LIMIT]
+        targets = (
+            Record.objects.filter(register__code=spec["target"], deleted_at__isnull=True)
+            .select_related("register")
+            .order_by("id")[:REFERENCE_CHOICES_LIMIT]
+        )
         return forms.ChoiceField(choices=[("", "—")] + [(str(r.uuid), r.title) for r in targets], **common)
     if kind == "address":
         return AddressFormField(**common)
@@ -97,8 +109,11 @@ class RecordForm(forms.Form):
 
     def raw_values(self):
         """What was typed, per register field (files are handled by the view)."""
-        return {code: self.cleaned_data.get(code) for code, t in self.register.field_types.items()
-                if t.spec["type"] != "file"}
+        return {
+            code: self.cleaned_data.get(code)
+            for code, t in self.register.field_types.items()
+            if t.spec["type"] != "file"
+        }
 
     def show_errors(self, errors):
         for code, messages in errors.items():
@@ -111,5 +126,6 @@ class ImportForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Why do you need this person's data?"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why do you need this person's data?"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -4,6 +4,7 @@ The header names fields by code or by their name in any of the three languages. 
 written in batches with COPY, inside one transaction, together with their
 unique values and history, so the import is all or nothing.
 """
+
 import json
 import uuid
 
@@ -96,7 +97,9 @@ def check(register, rows):
             if code in data:
                 key = types[code].unique_key(data[code])
                 if key in seen[code]:
-                    report.errors.append((number, code, _("The same value is on row %(row)s.") % {"row": seen[code][key]}))
+                    report.errors.append(
+                        (number, code, _("The same value is on row %(row)s.") % {"row": seen[code][key]})
+                    )
                 seen[code][key] = number
         cleaned.append(data)
     _check_taken(register, seen, report)
@@ -112,8 +115,11 @@ def _check_taken(register, seen, report):
         taken = set()
         keys = list(values)
         for start in range(0, len(keys), 5000):
-            taken.update(UniqueValue.objects.filter(register=register, field=code, value__in=keys[start:start + 5000])
-                         .values_list("value", flat=True))
+            taken.update(
+                UniqueValue.objects.filter(
+                    register=register, field=code, value__in=keys[start : start + 5000]
+                ).values_list("value", flat=True)
+            )
         for key in sorted(taken, key=values.get):
             report.errors.append((values[key], code, _("This value is already in the register.")))
 
@@ -138,21 +144,66 @@ def _write(register, cleaned, user):
     user_id = user.pk if user else None
     with connection.cursor() as cursor:
         for start in range(0, len(cleaned), BATCH):
-            batch = cleaned[start:start + BATCH]
+            batch = cleaned[start : start + BATCH]
             ids = _next_ids(len(batch))
-            _copy(cursor, "registers_record",
-                  ["id", "register_id", "uuid", "data", "search_text", "version", "created_at", "updated_at",
-                   "created_by_id", "updated_by_id"],
-                  ([record_id, register.pk, uuid.uuid4(), json.dumps(data, ensure_ascii=False),
-                    search_text(register, data), 1, now, now, user_id, user_id]
-                   for record_id, data in zip(ids, batch)))
-            _copy(cursor, "registers_uniquevalue", ["register_id", "field", "value", "record_id"],
-                  ([register.pk, code, types[code].unique_key(data[code])[:400], record_id]
-                   for record_id, data in zip(ids, batch) for code in unique_fields if code in data))
-            _copy(cursor, "registers_recordchange", ["record_id", "action", "at", "user_id", "actor", "changes"],
-                  ([record_id, RecordChange.Action.IMPORT, now, user_id, "",
-                    json.dumps({k: [None, v] for k, v in data.items()}, ensure_ascii=False)]
-                   for record_id, data in zip(ids, batch)))
+            _copy(
+                cursor,
+                "registers_record",
+                [
+                    "id",
+                    "register_id",
+                    "uuid",
+                    "data",
+                    "search_text",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "created_by_id",
+                    "updated_by_id",
+                ],
+                (
+                    [
+                        record_id,
+                        register.pk,
+                        uuid.uuid4(),
+                        json.dumps(data, ensure_ascii=False),
+                        search_text(register, data),
+                        1,
+                        now,
+                        now,
+                        user_id,
+                        user_id,
+                    ]
+                    for record_id, data in zip(ids, batch)
+                ),
+            )
+            _copy(
+                cursor,
+                "registers_uniquevalue",
+                ["register_id", "field", "value", "record_id"],
+                (
+                    [register.pk, code, types[code].unique_key(data[code])[:400], record_id]
+                    for record_id, data in zip(ids, batch)
+                    for code in unique_fields
+                    if code in data
+                ),
+            )
+            _copy(
+                cursor,
+                "registers_recordchange",
+                ["record_id", "action", "at", "user_id", "actor", "changes"],
+                (
+                    [
+                        record_id,
+                        RecordChange.Action.IMPORT,
+                        now,
+                        user_id,
+                        "",
+                        json.dumps({k: [None, v] for k, v in data.items()}, ensure_ascii=False),
+                    ]
+                    for record_id, data in zip(ids, batch)
+                ),
+            )
 
 
 def _copy(cursor, table, columns, rows):
@@ -163,6 +214,7 @@ def _copy(cursor, table, columns, rows):
 
 def _next_ids(count):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('registers_record', 'id')) "
-                       "FROM generate_series(1, %s)", [count])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('registers_record', 'id')) FROM generate_series(1, %s)", [count]
+        )
         return [row[0] for row in cursor.fetchall()]

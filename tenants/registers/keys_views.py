@@ -1,4 +1,5 @@
 """The administrator's page for the municipality's API keys: issue (shown once), list, revoke."""
+
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,11 +27,16 @@ def api_keys(request):
         key, plaintext = issue_key(form.cleaned_data["name"], form.cleaned_data["can_write"], user=request.user)
         issued = {"key": key, "plaintext": plaintext}
         form = KeyForm()
-    return render(request, "registers/api_keys.html", {
-        "form": form, "issued": issued,
-        "keys": ApiKey.objects.select_related("created_by").order_by("revoked_at", "-created_at"),
-        "base_url": request.build_absolute_uri("/api/dr/"),
-    })
+    return render(
+        request,
+        "registers/api_keys.html",
+        {
+            "form": form,
+            "issued": issued,
+            "keys": ApiKey.objects.select_related("created_by").order_by("revoked_at", "-created_at"),
+            "base_url": request.build_absolute_uri("/api/dr/"),
+        },
+    )
 
 
 @requires("registers.add_apikey")

@@ -1,6 +1,7 @@
 """Registers and their records. A record's fields live in one JSONB document; what the
 database must enforce or find fast lives beside it (unique values, search vector, history).
 See docs/registers.md for the choice and its measured trade-off."""
+
 import uuid
 from functools import cached_property
 
@@ -67,10 +68,12 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -111,8 +114,9 @@ class RecordChange(models.Model):
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Who, when it was not a signed-in person: an API client ("INSTANCE/CLASS/MEMBER/SUBSYSTEM").
     actor = models.CharField(max_length=300, blank=True)
     # {field: [old, new]}
@@ -154,8 +158,9 @@ class PersonalDataAccess(models.Model):
     what = models.CharField(max_length=200, blank=True)
     # The identifiers the record held when it was read: a person finds their own reads by them.
     person_ids = models.JSONField(default=list)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor = models.CharField(max_length=300, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     reason = models.TextField(blank=True)
@@ -180,8 +185,9 @@ class ApiKey(models.Model):
     hashed = models.CharField(max_length=128)
     can_write = models.BooleanField(_("may change records"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

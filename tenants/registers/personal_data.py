@@ -1,4 +1,5 @@
 """Which roles read personal data through the registers: asked by the two-factor policy."""
+
 from django.db.models import Q
 
 from .models import Register, RegisterPermission

@@ -55,8 +55,11 @@ def record_list(request, code):
     columns = list_columns(register)
     page = Paginator(queryset.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(r, [t.display(r.data.get(t.name)) for t in columns]) for r in page]
-    return render(request, "registers/public_list.html", {"register": register, "columns": columns, "rows": rows,
-                                                          "page": page, "q": text})
+    return render(
+        request,
+        "registers/public_list.html",
+        {"register": register, "columns": columns, "rows": rows, "page": page, "q": text},
+    )
 
 
 def record_detail(request, code, record_uuid):
@@ -66,8 +69,7 @@ def record_detail(request, code, record_uuid):
     except Record.DoesNotExist:
         raise Http404 from None
     values = public_values(register, record)
-    return render(request, "registers/public_detail.html", {"register": register, "record": record,
-                                                            "values": values})
+    return render(request, "registers/public_detail.html", {"register": register, "record": record, "values": values})
 
 
 @throttle.limit("downloads")
@@ -85,8 +87,9 @@ def public_file(request, code, record_uuid, field):
     value = record.data.get(field)
     if field not in types or types[field].spec["type"] != "file" or not value:
         raise Http404
-    return FileResponse(files.open_file(value), as_attachment=True, filename=value["name"],
-                        content_type=value["content_type"])
+    return FileResponse(
+        files.open_file(value), as_attachment=True, filename=value["name"], content_type=value["content_type"]
+    )
 
 
 def open_data(request, code, fmt):
@@ -97,14 +100,23 @@ def open_data(request, code, fmt):
     fields = public_fields(register)
     queryset = public_records(register).order_by("id")
     if fmt == "json":
-        records = [{"id": str(r.uuid), **{t.name: r.data.get(t.name) for t in fields}}
-                   for r in queryset.iterator(chunk_size=2000)]
-        response = HttpResponse(json.dumps({"register": register.code, "version": register.version,
-                                            "fields": [t.name for t in fields], "records": records},
-                                           ensure_ascii=False), content_type="application/json; charset=utf-8")
+        records = [
+            {"id": str(r.uuid), **{t.name: r.data.get(t.name) for t in fields}}
+            for r in queryset.iterator(chunk_size=2000)
+        ]
+        response = HttpResponse(
+            json.dumps(
+                {
+                    "register": register.code,
+                    "version": register.version,
+                    "fields": [t.name for t in fields],
+                    "records": records,
+                },
+                ensure_ascii=False,
+            ),
+            content_type="application/json; charset=utf-8",
+        )
     else:
         response = csv_response(fields, queryset)
     response["Access-Control-Allow-Origin"] = "*"
     return response
-
-

@@ -1,5 +1,6 @@
 """The `registers` section of a template: register definitions with typed fields and the
 roles' permissions on each."""
+
 from tenants.accounts.models import Role
 from tenants.i18n_schema import CODE, TRANSLATED_TEXT, translated
 
@@ -24,9 +25,14 @@ FIELD = {
         "decimal_places": {"type": "integer", "minimum": 0, "maximum": 10},
         "not_in_future": {"type": "boolean"},
         "choices": {
-            "type": "array", "minItems": 1,
-            "items": {"type": "object", "properties": {"value": CODE, "name": TRANSLATED_TEXT},
-                      "required": ["value", "name"], "additionalProperties": False},
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {"value": CODE, "name": TRANSLATED_TEXT},
+                "required": ["value", "name"],
+                "additionalProperties": False,
+            },
         },
         "target": CODE,
         "kinds": {"type": "array", "minItems": 1, "items": {"enum": sorted(PERSONAL_ID_FORMATS)}},
@@ -57,7 +63,10 @@ SCHEMA = {
                     "reason_required": {"type": "array", "items": CODE},
                     "permissions": {
                         "type": "object",
-                        "additionalProperties": {"type": "array", "items": {"enum": ["view", "edit", "import", "export"]}},
+                        "additionalProperties": {
+                            "type": "array",
+                            "items": {"enum": ["view", "edit", "import", "export"]},
+                        },
                     },
                     "fields": {"type": "array", "minItems": 1, "items": FIELD},
                 },
@@ -83,7 +92,8 @@ def check(data, sections):
         for code in {c for c in fields if fields.count(c) > 1}:
             problems.append((f"{where}.fields", f"duplicate field code {code!r}"))
         if register.get("public_when") and register["public_when"] not in [
-                f["code"] for f in register["fields"] if f["type"] == "boolean"]:
+            f["code"] for f in register["fields"] if f["type"] == "boolean"
+        ]:
             problems.append((f"{where}.public_when", "must name a boolean field of the register"))
         for key in ("title", "list"):
             for code in register[key]:
@@ -108,15 +118,21 @@ def load(data, context):
         register, _created = Register.objects.update_or_create(
             code=spec["code"],
             defaults={
-                "version": spec["version"], "is_public": spec.get("public", False), "fields": spec["fields"],
-                "list_fields": spec["list"], "title_fields": spec["title"],
-                "reason_required_roles": spec.get("reason_required", []), "position": position,
+                "version": spec["version"],
+                "is_public": spec.get("public", False),
+                "fields": spec["fields"],
+                "list_fields": spec["list"],
+                "title_fields": spec["title"],
+                "reason_required_roles": spec.get("reason_required", []),
+                "position": position,
                 "public_when": spec.get("public_when", ""),
                 **translated(spec["name"]),
             },
         )
         RegisterPermission.objects.filter(register=register).delete()
-        RegisterPermission.objects.bulk_create([
-            RegisterPermission(register=register, role=roles[role], **{f"can_{a}": True for a in actions})
-            for role, actions in spec.get("permissions", {}).items()
-        ])
+        RegisterPermission.objects.bulk_create(
+            [
+                RegisterPermission(register=register, role=roles[role], **{f"can_{a}": True for a in actions})
+                for role, actions in spec.get("permissions", {}).items()
+            ]
+        )

@@ -6,6 +6,7 @@ all change records through here, inside the caller's transaction:
     services.create("buildings", {...}, user=request.user)
     services.update(record, {"status": "issued"}, user=request.user, expected_version=3)
 """
+
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -41,6 +42,7 @@ def get_register(code_or_register):
 
 # Permissions ---------------------------------------------------------------------------------
 
+
 def allowed(user, register, action):
     """Whether `user` may `action` (view, edit, import, export) in `register`. Administrators
     may do everything; others through their roles' register permissions."""
@@ -74,6 +76,7 @@ def require(user, register, action):
 
 # Cleaning ------------------------------------------------------------------------------------
 
+
 def clean(register, raw, *, base=None):
     """Checks `raw` ({field: value}) against the register's fields, on top of `base` (the
     current data when updating). Returns the full new data or raises RecordInvalid."""
@@ -106,8 +109,11 @@ def search_text(register, data):
 
 
 def _unique_rows(register, record, data):
-    return [UniqueValue(register=register, field=code, value=field_type.unique_key(data[code])[:400], record=record)
-            for code, field_type in register.field_types.items() if field_type.unique and code in data]
+    return [
+        UniqueValue(register=register, field=code, value=field_type.unique_key(data[code])[:400], record=record)
+        for code, field_type in register.field_types.items()
+        if field_type.unique and code in data
+    ]
 
 
 def _save_unique_values(register, record, data):
@@ -118,24 +124,31 @@ def _save_unique_values(register, record, data):
         with transaction.atomic():
             UniqueValue.objects.bulk_create(rows)
     except IntegrityError:
-        taken = UniqueValue.objects.filter(
-            register=register, field__in=[r.field for r in rows]).exclude(record=record).filter(
-            Q(*[Q(field=r.field, value=r.value) for r in rows], _connector=Q.OR))
-        raise RecordInvalid({row.field: [_("This value is already in the register.")] for row in taken}
-                            or {"__all__": [_("A unique value is already in the register.")]}) from None
+        taken = (
+            UniqueValue.objects.filter(register=register, field__in=[r.field for r in rows])
+            .exclude(record=record)
+            .filter(Q(*[Q(field=r.field, value=r.value) for r in rows], _connector=Q.OR))
+        )
+        raise RecordInvalid(
+            {row.field: [_("This value is already in the register.")] for row in taken}
+            or {"__all__": [_("A unique value is already in the register.")]}
+        ) from None
 
 
 # Changing records ----------------------------------------------------------------------------
+
 
 def create(register, raw, *, user=None, actor="", action=RecordChange.Action.CREATE):
     register = get_register(register)
     data = clean(register, raw)
     with transaction.atomic():
-        record = Record.objects.create(register=register, data=data, search_text=search_text(register, data),
-                                       created_by=user, updated_by=user)
+        record = Record.objects.create(
+            register=register, data=data, search_text=search_text(register, data), created_by=user, updated_by=user
+        )
         _save_unique_values(register, record, data)
-        RecordChange.objects.create(record=record, action=action, user=user, actor=actor,
-                                    changes={k: [None, v] for k, v in data.items()})
+        RecordChange.objects.create(
+            record=record, action=action, user=user, actor=actor, changes={k: [None, v] for k, v in data.items()}
+        )
     return record
 
 
@@ -143,14 +156,18 @@ def update(record, raw, *, user=None, actor="", expected_version=None):
     """Changes the given fields. With `expected_version`, refuses (Conflict) when somebody else
     saved the record since that version was read, so no update is silently lost."""
     with transaction.atomic():
-        current = Record.objects.select_for_update().select_related("register").get(pk=record.pk,
-                                                                                      deleted_at__isnull=True)
+        current = (
+            Record.objects.select_for_update().select_related("register").get(pk=record.pk, deleted_at__isnull=True)
+        )
         if expected_version is not None and current.version != int(expected_version):
             raise Conflict(current)
         register = current.register
         data = clean(register, raw, base=current.data)
-        diff = {k: [current.data.get(k), data.get(k)] for k in set(current.data) | set(data)
-                if current.data.get(k) != data.get(k)}
+        diff = {
+            k: [current.data.get(k), data.get(k)]
+            for k in set(current.data) | set(data)
+            if current.data.get(k) != data.get(k)
+        }
         if not diff:
             return current
         changed_unique = [c for c, t in register.field_types.items() if t.unique and c in diff]
@@ -162,8 +179,9 @@ def update(record, raw, *, user=None, actor="", expected_version=None):
         current.version += 1
         current.updated_by = user
         current.save(update_fields=["data", "search_text", "version", "updated_by", "updated_at"])
-        RecordChange.objects.create(record=current, action=RecordChange.Action.UPDATE, user=user, actor=actor,
-                                    changes=diff)
+        RecordChange.objects.create(
+            record=current, action=RecordChange.Action.UPDATE, user=user, actor=actor, changes=diff
+        )
     record.__dict__.update(current.__dict__)
     return current
 
@@ -176,12 +194,18 @@ def delete(record, *, user=None, actor=""):
         current.version += 1
         current.save(update_fields=["deleted_at", "version", "updated_at"])
         UniqueValue.objects.filter(record=current).delete()
-        RecordChange.objects.create(record=current, action=RecordChange.Action.DELETE, user=user, actor=actor,
-                                    changes={k: [v, None] for k, v in current.data.items()})
+        RecordChange.objects.create(
+            record=current,
+            action=RecordChange.Action.DELETE,
+            user=user,
+            actor=actor,
+            changes={k: [v, None] for k, v in current.data.items()},
+        )
     return current
 
 
 # Finding records -----------------------------------------------------------------------------
+
 
 def records(register):
     return Record.objects.filter(register=get_register(register), deleted_at__isnull=True)
@@ -229,6 +253,7 @@ def prefill(record, mapping):
 
 # Personal data -------------------------------------------------------------------------------
 
+
 def personal_ids(record):
     return [record.data[c] for c, t in record.register.field_types.items() if t.personal and record.data.get(c)]
 
@@ -244,8 +269,15 @@ def log_read(record, *, channel, user=None, actor="", reason=""):
     ids = personal_ids(record)
     if not ids:
         return False
-    PersonalDataAccess.objects.create(record=record, register_code=record.register.code, person_ids=ids,
-                                      user=user, actor=actor, channel=channel, reason=reason)
+    PersonalDataAccess.objects.create(
+        record=record,
+        register_code=record.register.code,
+        person_ids=ids,
+        user=user,
+        actor=actor,
+        channel=channel,
+        reason=reason,
+    )
     return True
 
 
@@ -263,13 +295,25 @@ def log_export(register, queryset, *, user=None, actor=""):
     for record in queryset.only("id", "data").iterator(chunk_size=2000):
         ids = [record.data[c] for c in codes if record.data.get(c)]
         if ids:
-            rows.append(PersonalDataAccess(record_id=record.id, register_code=register.code, person_ids=ids,
-                                           user=user, actor=actor, channel=PersonalDataAccess.Channel.EXPORT))
+            rows.append(
+                PersonalDataAccess(
+                    record_id=record.id,
+                    register_code=register.code,
+                    person_ids=ids,
+                    user=user,
+                    actor=actor,
+                    channel=PersonalDataAccess.Channel.EXPORT,
+                )
+            )
     PersonalDataAccess.objects.bulk_create(rows, batch_size=2000)
 
 
 def record_counts(register_ids):
     from django.db.models import Count
 
-    return dict(Record.objects.filter(register_id__in=register_ids, deleted_at__isnull=True)
-                .values_list("register_id").annotate(n=Count("id")).values_list("register_id", "n"))
+    return dict(
+        Record.objects.filter(register_id__in=register_ids, deleted_at__isnull=True)
+        .values_list("register_id")
+        .annotate(n=Count("id"))
+        .values_list("register_id", "n")
+    )

@@ -1,5 +1,6 @@
 """The registers' staff area: lists with search and filters, records with their history,
 create and edit with conflict detection, CSV import with preview, exports, the access log."""
+
 import json
 
 from django.contrib import messages
@@ -11,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from hamaynk import csvexport
-
 from hamaynk.permissions import SIGNED_IN, Requirement, requires
 
 from . import files, imports, services
@@ -27,6 +27,7 @@ EXACT_FILTERABLE = ("date", "integer")  # an exact value box
 
 def register_action(action):
     """The requirement of a per-register page: the role's permission for that register."""
+
     def check(request, kwargs):
         return services.allowed(request.user, get_object_or_404(Register, code=kwargs["code"]), action)
 
@@ -51,10 +52,14 @@ def _record(register, record_uuid):
 def index(request):
     registers = services.visible_registers(request.user)
     counts = services.record_counts([r.pk for r in registers])
-    return render(request, "registers/index.html", {
-        "registers": [(r, counts.get(r.pk, 0)) for r in registers],
-        "can_read_log": request.user.has_perm("registers.view_personaldataaccess"),
-    })
+    return render(
+        request,
+        "registers/index.html",
+        {
+            "registers": [(r, counts.get(r.pk, 0)) for r in registers],
+            "can_read_log": request.user.has_perm("registers.view_personaldataaccess"),
+        },
+    )
 
 
 def filtered(register, params):
@@ -89,16 +94,29 @@ def record_list(request, code):
     types = register.field_types
     columns = [types[c] for c in register.list_fields]
     rows = [(record, [t.display(record.data.get(t.name)) for t in columns]) for record in page]
-    filters = [(t, request.GET.get(f"f_{t.name}", "")) for t in types.values()
-               if t.spec["type"] in FILTERABLE
-               or t.name in register.list_fields and t.spec["type"] in TEXT_FILTERABLE + EXACT_FILTERABLE]
+    filters = [
+        (t, request.GET.get(f"f_{t.name}", ""))
+        for t in types.values()
+        if t.spec["type"] in FILTERABLE
+        or t.name in register.list_fields
+        and t.spec["type"] in TEXT_FILTERABLE + EXACT_FILTERABLE
+    ]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "registers/list.html", {
-        "register": register, "columns": columns, "rows": rows, "page": page, "filters": filters,
-        "q": request.GET.get("q", ""), "query": query.urlencode(),
-        "can": {a: services.allowed(request.user, register, a) for a in services.ACTIONS},
-    })
+    return render(
+        request,
+        "registers/list.html",
+        {
+            "register": register,
+            "columns": columns,
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "q": request.GET.get("q", ""),
+            "query": query.urlencode(),
+            "can": {a: services.allowed(request.user, register, a) for a in services.ACTIONS},
+        },
+    )
 
 
 @requires(register_action("view"))
@@ -109,16 +127,24 @@ def record_detail(request, code, record_uuid):
     if register.has_personal_data and services.needs_reason(request.user, register):
         form = ReasonForm(request.GET or None)
         if not form.is_valid():
-            return render(request, "registers/reason.html", {"register": register, "record_uuid": record_uuid,
-                                                             "form": form})
+            return render(
+                request, "registers/reason.html", {"register": register, "record_uuid": record_uuid, "form": form}
+            )
         reason = form.cleaned_data["reason"]
     services.log_read(record, channel="staff", user=request.user, reason=reason)
-    return render(request, "registers/detail.html", {
-        "register": register, "record": record,
-        "values": [(t, t.display(record.data.get(t.name)), record.data.get(t.name)) for t in register.field_types.values()],
-        "history": _history(register, record),
-        "can_edit": services.allowed(request.user, register, "edit"),
-    })
+    return render(
+        request,
+        "registers/detail.html",
+        {
+            "register": register,
+            "record": record,
+            "values": [
+                (t, t.display(record.data.get(t.name)), record.data.get(t.name)) for t in register.field_types.values()
+            ],
+            "history": _history(register, record),
+            "can_edit": services.allowed(request.user, register, "edit"),
+        },
+    )
 
 
 def _history(register, record):
@@ -126,10 +152,14 @@ def _history(register, record):
     order = {code: index for index, code in enumerate(types)}
     entries = []
     for change in record.changes.select_related("user"):
-        rows = [(types[c].label if c in types else c,
-                 types[c].display(old) if c in types else old,
-                 types[c].display(new) if c in types else new)
-                for c, (old, new) in sorted(change.changes.items(), key=lambda item: order.get(item[0], 999))]
+        rows = [
+            (
+                types[c].label if c in types else c,
+                types[c].display(old) if c in types else old,
+                types[c].display(new) if c in types else new,
+            )
+            for c, (old, new) in sorted(change.changes.items(), key=lambda item: order.get(item[0], 999))
+        ]
         who = change.user.get_full_name() or change.user.username if change.user else change.actor
         entries.append({"change": change, "who": who or "—", "rows": rows})
     return entries
@@ -204,8 +234,13 @@ def record_edit(request, code, record_uuid):
             data["version"] = conflict.version  # saving again now overwrites knowingly
             form = RecordForm(register, data, record=record)
             form.is_valid()
-            form.add_error(None, _("Somebody else saved this record while you were editing it. Their values "
-                                   "are shown beside yours; check them and save again."))
+            form.add_error(
+                None,
+                _(
+                    "Somebody else saved this record while you were editing it. Their values "
+                    "are shown beside yours; check them and save again."
+                ),
+            )
         except services.RecordInvalid as exc:
             form.show_errors(exc.errors)
         else:
@@ -252,8 +287,11 @@ def record_import(request, code):
             request.session["import_token"] = token
             request.session[f"import:{token}"] = raw.decode("utf-8-sig")
             types = register.field_types
-            context.update(token=token, preview_columns=[types[c] for c in register.list_fields],
-                           preview=[[types[c].display(d.get(c)) for c in register.list_fields] for d in cleaned[:20]])
+            context.update(
+                token=token,
+                preview_columns=[types[c] for c in register.list_fields],
+                preview=[[types[c].display(d.get(c)) for c in register.list_fields] for d in cleaned[:20]],
+            )
     return render(request, "registers/import.html", context)
 
 
@@ -268,9 +306,10 @@ def record_export(request, code, fmt):
         services.log_export(register, queryset, user=request.user)
     if fmt == "json":
         data = [{"id": str(r.uuid), **r.data} for r in queryset.iterator(chunk_size=2000)]
-        response = HttpResponse(json.dumps({"register": register.code, "version": register.version,
-                                            "records": data}, ensure_ascii=False),
-                                content_type="application/json; charset=utf-8")
+        response = HttpResponse(
+            json.dumps({"register": register.code, "version": register.version, "records": data}, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
     else:
         response = csv_response(types, queryset)
     response["Content-Disposition"] = f'attachment; filename="{register.code}.{fmt}"'
@@ -280,8 +319,10 @@ def record_export(request, code, fmt):
 def csv_response(types, queryset):
     """The records as a streamed CSV file: the id, then one column per field, as the import
     reads them back."""
-    rows = ([str(record.uuid)] + [t.to_text(record.data.get(t.name)) for t in types]
-            for record in queryset.iterator(chunk_size=2000))
+    rows = (
+        [str(record.uuid)] + [t.to_text(record.data.get(t.name)) for t in types]
+        for record in queryset.iterator(chunk_size=2000)
+    )
     return csvexport.response(["id"] + [t.name for t in types], rows, stream=True)
 
 

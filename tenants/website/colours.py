@@ -1,6 +1,7 @@
 """Brand colours must keep text readable: WCAG 2.1 AA asks for a contrast ratio of at least
 4.5:1 between normal text and its background. The site writes white text on the primary colour
 and uses the primary colour for links on white, so one check covers both."""
+
 import re
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ def relative_luminance(hex_colour):
         value /= 255
         return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -30,5 +31,9 @@ def validate_brand_colour(value):
     ratio = contrast_ratio(value, "#ffffff")
     if ratio < AA_NORMAL_TEXT:
         raise ValidationError(
-            _("White text on %(colour)s has a contrast of %(ratio).1f:1; it must be at least 4.5:1 "
-              "to be readable (WCAG 2.1 AA). Choose a darker colour.") % {"colour": value, "ratio": ratio})
+            _(
+                "White text on %(colour)s has a contrast of %(ratio).1f:1; it must be at least 4.5:1 "
+                "to be readable (WCAG 2.1 AA). Choose a darker colour."
+            )
+            % {"colour": value, "ratio": ratio}
+        )

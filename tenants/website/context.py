@@ -2,6 +2,7 @@
 and the menu of its website. They are read lazily (staff and console pages never pay for them)
 and cached per municipality and language until an editor publishes, moves or deletes a page or
 changes the branding (see signals.py)."""
+
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
@@ -52,8 +53,7 @@ def _build():
     if site:
         home = site.root_page.localized
         home_url = home.url or "/"
-        menu = [{"title": page.title, "url": page.url}
-                for page in home.get_children().live().in_menu()]
+        menu = [{"title": page.title, "url": page.url} for page in home.get_children().live().in_menu()]
     return {
         "primary_colour": branding.primary_colour,
         "accent_colour": branding.accent_colour,

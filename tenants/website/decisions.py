@@ -1,7 +1,8 @@
 """Council decisions as the public register holds them: only published records and public
 fields (tenants.registers.public decides what is public; this module only reads through it)."""
+
 from tenants.registers import services
-from tenants.registers.public import list_columns, public_records, public_values
+from tenants.registers.public import list_columns, public_records
 
 LIST_FIELDS = ("number", "date", "title", "status")
 
@@ -23,8 +24,7 @@ def rows(register, page):
     shown = list_columns(register)
     # The title links to the decision's page (the first column when the list has no title).
     linked = "title" if any(t.name == "title" for t in shown) else shown[0].name if shown else None
-    return [{"record": r, "cells": [(t, t.display(r.data.get(t.name)), t.name == linked) for t in shown]}
-            for r in page]
+    return [{"record": r, "cells": [(t, t.display(r.data.get(t.name)), t.name == linked) for t in shown]} for r in page]
 
 
 def get(register, record_uuid):

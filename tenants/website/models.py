@@ -3,7 +3,7 @@
 Every page type draws on what the municipality already keeps — the catalogue, the public
 council-decisions register, the budget, the residents register and the case figures — so the
 editors write the words around the data and never copy the data itself."""
-from django.conf import settings
+
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
@@ -26,12 +26,20 @@ NEWS_PER_PAGE = 10
 class Branding(BaseGenericSetting):
     """Colours of the site; the name and the coat of arms come from the municipality's profile."""
 
-    primary_colour = models.CharField(_("primary colour"), max_length=7, default="#1f4e79",
-                                      validators=[validate_brand_colour],
-                                      help_text=_("Header, buttons and links. White text must stay readable on it."))
-    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#8a4b00",
-                                     validators=[validate_brand_colour],
-                                     help_text=_("Highlights, such as the “apply online” buttons."))
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        default="#1f4e79",
+        validators=[validate_brand_colour],
+        help_text=_("Header, buttons and links. White text must stay readable on it."),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default="#8a4b00",
+        validators=[validate_brand_colour],
+        help_text=_("Highlights, such as the “apply online” buttons."),
+    )
 
     panels = [FieldPanel("primary_colour"), FieldPanel("accent_colour")]
 
@@ -90,16 +98,27 @@ class NewsPage(Page):
 
     date = models.DateField(_("date"), default=timezone.localdate)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NEWS)
-    summary = models.TextField(_("summary"), max_length=400, blank=True,
-                               help_text=_("One or two sentences shown in lists."))
+    summary = models.TextField(
+        _("summary"), max_length=400, blank=True, help_text=_("One or two sentences shown in lists.")
+    )
     body = RichTextField(_("text"), blank=True)
-    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("image"))
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("image"),
+    )
 
     parent_page_types = ["website.NewsIndexPage"]
     subpage_types = []
     content_panels = Page.content_panels + [
-        FieldPanel("date"), FieldPanel("kind"), FieldPanel("summary"), FieldPanel("image"), FieldPanel("body"),
+        FieldPanel("date"),
+        FieldPanel("kind"),
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
 
@@ -111,8 +130,9 @@ class DecisionsPage(RoutablePageMixin, SitePage):
     """The council's decisions, read from the public register: the secretary records a decision
     once and the site lists it as soon as it is marked published."""
 
-    register_code = models.SlugField(_("register"), default="council_decisions",
-                                     help_text=_("Code of the public register the decisions come from."))
+    register_code = models.SlugField(
+        _("register"), default="council_decisions", help_text=_("Code of the public register the decisions come from.")
+    )
     content_panels = SitePage.content_panels + [FieldPanel("register_code")]
     subpage_types = []
 
@@ -132,9 +152,15 @@ class DecisionsPage(RoutablePageMixin, SitePage):
         text = request.GET.get("q", "").strip()[:200]
         found = decisions.search(register, text)
         page = Paginator(found, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
-        return self.render(request, context_overrides={
-            "register": register, "q": text, "results": page, "rows": decisions.rows(register, page),
-        })
+        return self.render(
+            request,
+            context_overrides={
+                "register": register,
+                "q": text,
+                "results": page,
+                "rows": decisions.rows(register, page),
+            },
+        )
 
     @re_path(r"^(?P<record_uuid>[0-9a-f-]{36})/$")
     def decision_detail(self, request, record_uuid):
@@ -146,10 +172,16 @@ class DecisionsPage(RoutablePageMixin, SitePage):
         record = decisions.get(register, record_uuid)
         if record is None:
             raise Http404
-        return self.render(request, template="website/decision_page.html", context_overrides={
-            "register": register, "record": record, "values": public_values(register, record),
-            "title": register.record_title(record.data),
-        })
+        return self.render(
+            request,
+            template="website/decision_page.html",
+            context_overrides={
+                "register": register,
+                "record": record,
+                "values": public_values(register, record),
+                "title": register.record_title(record.data),
+            },
+        )
 
 
 class BudgetPage(SitePage):
@@ -216,8 +248,12 @@ class ContactsPage(SitePage):
         from tenants.profile.models import Department, MunicipalProfile, Settlement, WorkingHours
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(profile=MunicipalProfile.objects.first(), hours=WorkingHours.objects.all(), departments=Department.objects.all(),
-                       settlements=Settlement.objects.all())
+        context.update(
+            profile=MunicipalProfile.objects.first(),
+            hours=WorkingHours.objects.all(),
+            departments=Department.objects.all(),
+            settlements=Settlement.objects.all(),
+        )
         return context
 
 

@@ -7,8 +7,10 @@ from . import section, stats
 MODULE = Module(
     code="website",
     name=_("Website"),
-    description=_("The municipality's public website: news, council decisions, budget, statistics, services, "
-                  "contacts and open data, in three languages."),
+    description=_(
+        "The municipality's public website: news, council decisions, budget, statistics, services, "
+        "contacts and open data, in three languages."
+    ),
     section_schema=section.SCHEMA,
     load_section=section.load,
     check_section=section.check,

@@ -3,6 +3,7 @@
 Decisions come from the public register (its own open-data export), the budget from the budget
 module; population and service figures are aggregated here. Every dataset is public by nature:
 counts and amounts, never a person."""
+
 import json
 
 from django.http import Http404, HttpResponse
@@ -17,17 +18,33 @@ FORMATS = ("csv", "json")
 DECISIONS_REGISTER = "council_decisions"
 
 DATASETS = (
-    ("decisions", _("Council decisions"), _("Every published decision of the council: number, date, title, text, votes and status.")),
+    (
+        "decisions",
+        _("Council decisions"),
+        _("Every published decision of the council: number, date, title, text, votes and status."),
+    ),
     ("budget", _("Budget"), _("Planned and executed revenue and expenditure by year and budget category, in drams.")),
     ("population", _("Population by settlement"), _("Residents registered in each settlement of the community.")),
-    ("services", _("Services and processing times"), _("Applications per service over the last twelve months, with processing times in working days and the online share.")),
+    (
+        "services",
+        _("Services and processing times"),
+        _(
+            "Applications per service over the last twelve months, with processing times in working days and the online share."
+        ),
+    ),
 )
 
 
 def datasets():
-    return [{"code": code, "title": title, "description": description,
-             "links": [(fmt.upper(), f"/open-data/{code}.{fmt}") for fmt in FORMATS]}
-            for code, title, description in DATASETS]
+    return [
+        {
+            "code": code,
+            "title": title,
+            "description": description,
+            "links": [(fmt.upper(), f"/open-data/{code}.{fmt}") for fmt in FORMATS],
+        }
+        for code, title, description in DATASETS
+    ]
 
 
 def dataset(request, code, fmt):
@@ -42,12 +59,29 @@ def dataset(request, code, fmt):
         meta = {"total": data["total"]}
     elif code == "services":
         data = statistics.services()
-        fields = ["service", "name", "applications", "decided", "median_working_days", "p90_working_days",
-                  "online_share", "overdue_share"]
-        rows = [{"service": service.code, "name": service.name, "applications": f.applications, "decided": f.closed,
-                 "median_working_days": f.median_days, "p90_working_days": f.p90_days,
-                 "online_share": _share(f.online_share), "overdue_share": _share(f.overdue_share)}
-                for service, f in data["rows"]]
+        fields = [
+            "service",
+            "name",
+            "applications",
+            "decided",
+            "median_working_days",
+            "p90_working_days",
+            "online_share",
+            "overdue_share",
+        ]
+        rows = [
+            {
+                "service": service.code,
+                "name": service.name,
+                "applications": f.applications,
+                "decided": f.closed,
+                "median_working_days": f.median_days,
+                "p90_working_days": f.p90_days,
+                "online_share": _share(f.online_share),
+                "overdue_share": _share(f.overdue_share),
+            }
+            for service, f in data["rows"]
+        ]
         meta = {"from": data["start"].isoformat(), "to": data["end"].isoformat()}
     else:
         raise Http404
@@ -63,7 +97,12 @@ def respond(code, fields, rows, fmt, meta=None):
         body = json.dumps({"dataset": code, **(meta or {}), "fields": fields, "records": rows}, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
     else:
-        response = csvexport.response(fields, ([row.get(field) for field in fields] for row in rows),
-                                      filename=f"{code}.csv", disposition="inline", bom=False)
+        response = csvexport.response(
+            fields,
+            ([row.get(field) for field in fields] for row in rows),
+            filename=f"{code}.csv",
+            disposition="inline",
+            bom=False,
+        )
     response["Access-Control-Allow-Origin"] = "*"
     return response

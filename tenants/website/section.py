@@ -5,11 +5,19 @@ Provisioning builds one tree per language under Wagtail's root: the Armenian hom
 site's root and the English and Russian homes are its translations (same translation key), with
 the same slugs below them, so a path means the same page in every language. Wagtail's stock
 content — its welcome page and its "Moderators"/"Editors" groups — is replaced by the template's."""
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from wagtail.models import (
-    Collection, GroupApprovalTask, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site, Workflow,
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
 )
 
 from tenants.accounts.models import Role
@@ -112,18 +120,25 @@ def _check_tree(node, where):
 def load(data, context):
     from . import models
 
-    Locale.objects.bulk_create([Locale(language_code=code) for code, _name in settings.LANGUAGES],
-                               ignore_conflicts=True)
+    Locale.objects.bulk_create(
+        [Locale(language_code=code) for code, _name in settings.LANGUAGES], ignore_conflicts=True
+    )
     locales = {locale.language_code: locale for locale in Locale.objects.all()}
     # Wagtail's own welcome page goes; the template's tree takes its place.
     Page.objects.filter(depth=2).delete()
     root = Page.get_first_root_node()
-    names = {code: getattr(context.municipality, f"name_{code}", "") or context.municipality.name_hy
-             for code in locales}
+    names = {
+        code: getattr(context.municipality, f"name_{code}", "") or context.municipality.name_hy for code in locales
+    }
     homes = tree.build(models, root, data["home"], locales, names)
-    Site.objects.update_or_create(is_default_site=True, defaults={
-        "hostname": "localhost", "root_page": homes[settings.LANGUAGE_CODE],
-        "site_name": names[settings.LANGUAGE_CODE]})
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={
+            "hostname": "localhost",
+            "root_page": homes[settings.LANGUAGE_CODE],
+            "site_name": names[settings.LANGUAGE_CODE],
+        },
+    )
     Site.clear_site_root_paths_cache()
     _permissions(data, root)
     _moderation(data["moderation"])
@@ -139,16 +154,22 @@ def _permissions(data, root):
     Group.objects.filter(role__isnull=True).delete()
     page_type = ContentType.objects.get_for_model(Page)
     page_permissions = {p.codename: p for p in Permission.objects.filter(content_type=page_type)}
-    media = {p.codename: p for p in Permission.objects.filter(
-        content_type__app_label__in=["wagtailimages", "wagtaildocs"])}
+    media = {
+        p.codename: p for p in Permission.objects.filter(content_type__app_label__in=["wagtailimages", "wagtaildocs"])
+    }
     collection = Collection.get_first_root_node()
     page_rows, media_rows = [], []
     for entry in data["permissions"]:
         group = groups[entry["role"]]
-        page_rows += [GroupPagePermission(group=group, page=root, permission=page_permissions[f"{action}_page"])
-                      for action in entry.get("pages", [])]
-        media_rows += [GroupCollectionPermission(group=group, collection=collection, permission=media[f"{action}_{kind}"])
-                       for action in entry.get("media", []) for kind in ("image", "document")]
+        page_rows += [
+            GroupPagePermission(group=group, page=root, permission=page_permissions[f"{action}_page"])
+            for action in entry.get("pages", [])
+        ]
+        media_rows += [
+            GroupCollectionPermission(group=group, collection=collection, permission=media[f"{action}_{kind}"])
+            for action in entry.get("media", [])
+            for kind in ("image", "document")
+        ]
     GroupPagePermission.objects.bulk_create(page_rows, ignore_conflicts=True)
     GroupCollectionPermission.objects.bulk_create(media_rows, ignore_conflicts=True)
 

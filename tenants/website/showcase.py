@@ -1,6 +1,7 @@
 """What the home page shows besides the editors' text: the latest news, the services people ask
 for most, and a few key figures. The figures are aggregates over whole registers, so they are
 cached for a few minutes (the cache key carries the municipality, see hamaynk.tenancy.cache)."""
+
 from django.core.cache import cache
 
 from tenants.catalogue.models import Service

@@ -1,4 +1,5 @@
 """Keep the cached site chrome (menu, name, colours) true: drop it when what it shows changes."""
+
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import Page

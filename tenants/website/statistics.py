@@ -1,6 +1,7 @@
 """Public statistics: aggregates only, never a person. Population comes from the residents
 register (its records grouped by the settlement of the registered address), services from
 the Citizen Service Office's figures (tenants.cases.kpis) over the last twelve months."""
+
 import datetime
 from html import escape
 
@@ -20,9 +21,13 @@ REGISTERED = {"status": "registered"}
 
 def population():
     """[{"settlement", "residents"}] by settlement, largest first, and the total."""
-    rows = (Record.objects.filter(register__code=RESIDENTS, deleted_at__isnull=True, data__contains=REGISTERED)
-            .annotate(settlement=F("data__address__settlement"))
-            .values("settlement").annotate(residents=Count("id")).order_by("-residents", "settlement"))
+    rows = (
+        Record.objects.filter(register__code=RESIDENTS, deleted_at__isnull=True, data__contains=REGISTERED)
+        .annotate(settlement=F("data__address__settlement"))
+        .values("settlement")
+        .annotate(residents=Count("id"))
+        .order_by("-residents", "settlement")
+    )
     settlements = [{"settlement": r["settlement"] or _("not given"), "residents": r["residents"]} for r in rows]
     return {"settlements": settlements, "total": sum(r["residents"] for r in settlements)}
 
@@ -59,16 +64,22 @@ def services_chart(data):
     height = len(rows) * step
     title = _("Median processing time per service, in working days")
     description = _("The same figures are in the table below.")
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="services-chart-title services-chart-desc" class="chart">',
-             f'<title id="services-chart-title">{escape(title)}</title>',
-             f'<desc id="services-chart-desc">{escape(description)}</desc>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="services-chart-title services-chart-desc" class="chart">',
+        f'<title id="services-chart-title">{escape(title)}</title>',
+        f'<desc id="services-chart-desc">{escape(description)}</desc>',
+    ]
     for index, (service, figures) in enumerate(rows):
         y = index * step
         length = max(figures.median_days * scale, 2)
         parts.append(f'<text x="0" y="{y + 14}" font-size="14" fill="#1b1f24">{escape(service.name)}</text>')
-        parts.append(f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" style="fill: var(--brand, #1f4e79)"/>')
-        parts.append(f'<text x="{length + 6:.1f}" y="{y + label + 15}" font-size="14" fill="#1b1f24">'
-                     f'{figures.median_days:g}</text>')
+        parts.append(
+            f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" style="fill: var(--brand, #1f4e79)"/>'
+        )
+        parts.append(
+            f'<text x="{length + 6:.1f}" y="{y + label + 15}" font-size="14" fill="#1b1f24">'
+            f"{figures.median_days:g}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

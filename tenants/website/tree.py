@@ -7,6 +7,7 @@ key are computed first; the pages go in with one INSERT for the base table and o
 type, and the search index is filled in bulk. The result is the tree Wagtail itself would have
 built (tests compare it: live pages, correct paths and numchild, one translation key per page
 across languages)."""
+
 import uuid
 
 from django.conf import settings
@@ -17,9 +18,16 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
 PAGE_TYPES = {
-    "home": "HomePage", "news_index": "NewsIndexPage", "news": "NewsPage", "decisions": "DecisionsPage",
-    "budget": "BudgetPage", "statistics": "StatisticsPage", "services": "ServicesPage",
-    "contacts": "ContactsPage", "open_data": "OpenDataPage", "page": "StandardPage",
+    "home": "HomePage",
+    "news_index": "NewsIndexPage",
+    "news": "NewsPage",
+    "decisions": "DecisionsPage",
+    "budget": "BudgetPage",
+    "statistics": "StatisticsPage",
+    "services": "ServicesPage",
+    "contacts": "ContactsPage",
+    "open_data": "OpenDataPage",
+    "page": "StandardPage",
 }
 RICH_TEXT = ("intro", "body")
 
@@ -35,9 +43,21 @@ def build(models, root, home, locales, names):
     keys = {}  # every language's copy of a node shares one translation key, found by its place
     for index, code in enumerate(order):
         slug = home["slug"] if code == settings.LANGUAGE_CODE else f"{home['slug']}-{code}"
-        _collect(models, {**home, "slug": slug}, Page._get_path(root.path, root.depth + 1, existing + index + 1),
-                 root.depth + 1, root.url_path, code, locales[code], names, now, pages, specifics, keys,
-                 key_path=("home",))
+        _collect(
+            models,
+            {**home, "slug": slug},
+            Page._get_path(root.path, root.depth + 1, existing + index + 1),
+            root.depth + 1,
+            root.url_path,
+            code,
+            locales[code],
+            names,
+            now,
+            pages,
+            specifics,
+            keys,
+            key_path=("home",),
+        )
     created = Page.objects.bulk_create(pages)
     by_model = {}
     for page, (model, fields) in zip(created, specifics):
@@ -55,12 +75,25 @@ def _collect(models, node, path, depth, parent_url, code, locale, names, now, pa
     title = node["title"][code].format(municipality=names[code])
     key = keys.setdefault(key_path, uuid.uuid4())
     children = node.get("children", [])
-    pages.append(Page(
-        path=path, depth=depth, numchild=len(children), translation_key=key, locale=locale, live=True,
-        has_unpublished_changes=False, first_published_at=now, last_published_at=now, title=title,
-        draft_title=title, slug=node["slug"], content_type=ContentType.objects.get_for_model(model),
-        url_path=f"{parent_url}{node['slug']}/", show_in_menus=node.get("in_menu", False),
-    ))
+    pages.append(
+        Page(
+            path=path,
+            depth=depth,
+            numchild=len(children),
+            translation_key=key,
+            locale=locale,
+            live=True,
+            has_unpublished_changes=False,
+            first_published_at=now,
+            last_published_at=now,
+            title=title,
+            draft_title=title,
+            slug=node["slug"],
+            content_type=ContentType.objects.get_for_model(model),
+            url_path=f"{parent_url}{node['slug']}/",
+            show_in_menus=node.get("in_menu", False),
+        )
+    )
     fields = {}
     for name in ("intro", "summary", "body"):
         if name in node and name in {f.name for f in model._meta.local_fields}:
@@ -70,8 +103,21 @@ def _collect(models, node, path, depth, parent_url, code, locale, names, now, pa
         fields["kind"] = node["kind"]
     specifics.append((model, fields))
     for index, child in enumerate(children, start=1):
-        _collect(models, child, Page._get_path(path, depth + 1, index), depth + 1, f"{parent_url}{node['slug']}/",
-                 code, locale, names, now, pages, specifics, keys, key_path + (child["slug"],))
+        _collect(
+            models,
+            child,
+            Page._get_path(path, depth + 1, index),
+            depth + 1,
+            f"{parent_url}{node['slug']}/",
+            code,
+            locale,
+            names,
+            now,
+            pages,
+            specifics,
+            keys,
+            key_path + (child["slug"],),
+        )
 
 
 def _index(by_model):

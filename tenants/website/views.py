@@ -1,4 +1,5 @@
 """Serving the page tree, with a visible fallback to Armenian, and the site's public images."""
+
 import mimetypes
 import posixpath
 

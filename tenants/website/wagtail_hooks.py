@@ -1,4 +1,5 @@
 """Wagtail's admin is one part of the municipality's staff area: its menu leads back there."""
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks

@@ -5,6 +5,7 @@ municipality's own days laid over it: a dated day of its own wins over a day it 
 year, which wins over the national calendar. `WorkingCalendar.load()` reads the municipality's
 settings and days in two small queries; the days of a year are combined the first time a date of
 that year is asked about, so a loop over a long range costs one combination per year."""
+
 import datetime
 
 from .models import CalendarSettings, Holiday
@@ -16,8 +17,11 @@ DEFAULT_WEEKEND = (6, 7)
 def year_days(year, country, own):
     """{date: (kind, names, source)} of one year: national days with the municipality's own
     (`own`: Holiday rows) over them; source is "national" or "municipal"."""
-    days = {date: (kind, names, "national") for date, (kind, names) in days_of_year(country, year).items()} \
-        if country else {}
+    days = (
+        {date: (kind, names, "national") for date, (kind, names) in days_of_year(country, year).items()}
+        if country
+        else {}
+    )
     repeated = [h for h in own if h.every_year and h.date.year <= year]
     dated = [h for h in own if h.date.year == year and not h.every_year]
     for holiday in repeated + dated:

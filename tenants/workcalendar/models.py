@@ -1,6 +1,7 @@
 """The municipality's calendar settings and its own days. National public holidays are not
 stored: they come from the `holidays` package (national.py) for the settings' country; what is
 stored here is what the municipality changes on top of them."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -8,6 +8,7 @@ back to its English name rather than to nothing.
 
 A year is computed once per process and kept (`days_of_year`); deadline arithmetic reads those
 dictionaries and never asks the package about single days."""
+
 import re
 from functools import lru_cache
 
@@ -21,8 +22,7 @@ RUSSIAN = {
     "Christmas Holidays": "Рождественские праздники",
     "Christmas and Epiphany": "Рождество и Богоявление",
     "Day of Remembrance of the Dead": "День поминовения усопших",
-    "Day of Remembrance for the Fallen Defenders of the Fatherland":
-        "День памяти павших защитников Отечества",
+    "Day of Remembrance for the Fallen Defenders of the Fatherland": "День памяти павших защитников Отечества",
     "Army Day": "День армии",
     "Women's Day": "Международный женский день",
     "International Women's Day": "Международный женский день",
@@ -60,8 +60,9 @@ def supports(country):
 def days_of_year(country, year):
     """{date: (kind, {hy, en, ru})} of one year's national calendar; cached per process and
     shared, so callers copy rather than change it."""
-    names = {language: holidays.country_holidays(country, years=year, language=code)
-             for language, code in LANGUAGES.items()}
+    names = {
+        language: holidays.country_holidays(country, years=year, language=code) for language, code in LANGUAGES.items()
+    }
     english = names["en"]
     days = {}
     for date in sorted(english):

@@ -2,6 +2,7 @@
 `holidays` package, year after year, so the template lists none of them), the weekend, and the
 days every municipality of the template adds or changes on top of the national calendar: days
 repeated every year (`annual`) and days of one year (`dated`)."""
+
 import datetime
 
 from tenants.i18n_schema import TRANSLATED_TEXT, translated
@@ -17,8 +18,7 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-        "weekend": {"type": "array", "uniqueItems": True,
-                    "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+        "weekend": {"type": "array", "uniqueItems": True, "items": {"type": "integer", "minimum": 1, "maximum": 7}},
         "annual": {
             "type": "array",
             "items": {
@@ -90,8 +90,10 @@ def _entries(data, problems=None):
 def load(data, context):
     """The settings and the template's own days. Days the municipality added itself on other
     dates are kept, so loading the section again (a retried step) changes nothing."""
-    CalendarSettings.objects.update_or_create(singleton=True, defaults={
-        "weekend": data["weekend"], "country": data["country"]})
+    CalendarSettings.objects.update_or_create(
+        singleton=True, defaults={"weekend": data["weekend"], "country": data["country"]}
+    )
     for _path, date, every_year, kind, name in _entries(data):
-        Holiday.objects.update_or_create(date=date, defaults={"kind": kind, "every_year": every_year,
-                                                              **translated(name)})
+        Holiday.objects.update_or_create(
+            date=date, defaults={"kind": kind, "every_year": every_year, **translated(name)}
+        )

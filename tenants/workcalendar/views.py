@@ -1,6 +1,7 @@
 """The working-calendar page: a year's non-working and extra working days, national ones from
 the `holidays` package and the municipality's own over them, which staff with the right
 permission add and remove here."""
+
 import datetime
 
 from django import forms
@@ -40,22 +41,42 @@ def holidays(request, form=None):
     settings_row = CalendarSettings.objects.first()
     own = list(Holiday.objects.all())
     days = year_days(year, settings_row.country if settings_row else "AM", own)
-    by_date = {h.date.replace(year=year) if h.every_year else h.date: h for h in own
-               if h.date.year == year or h.every_year and h.date.year <= year}
+    by_date = {
+        h.date.replace(year=year) if h.every_year else h.date: h
+        for h in own
+        if h.date.year == year or h.every_year and h.date.year <= year
+    }
     this_year = datetime.date.today().year
-    years = sorted(set(range(this_year - YEARS_AROUND, this_year + YEARS_AROUND + 1))
-                   | {h.date.year for h in own if not h.every_year} | {year})
+    years = sorted(
+        set(range(this_year - YEARS_AROUND, this_year + YEARS_AROUND + 1))
+        | {h.date.year for h in own if not h.every_year}
+        | {year}
+    )
     language = (request.LANGUAGE_CODE or "hy")[:2]
-    rows = [{"date": date, "kind": Holiday.Kind(kind).label, "working": kind == Holiday.Kind.WORKING_DAY,
-             "name": names.get(language) or names["hy"], "source": source, "own": by_date.get(date)}
-            for date, (kind, names, source) in sorted(days.items())]
-    return render(request, "workcalendar/holidays.html", {
-        "year": year, "years": years, "rows": rows,
-        "weekend": settings_row.weekend if settings_row else list(DEFAULT_WEEKEND),
-        "form": form or OwnDayForm(initial={"date": datetime.date(year, 1, 1)}),
-        "can_add": request.user.has_perm("workcalendar.add_holiday"),
-        "can_delete": request.user.has_perm("workcalendar.delete_holiday"),
-    })
+    rows = [
+        {
+            "date": date,
+            "kind": Holiday.Kind(kind).label,
+            "working": kind == Holiday.Kind.WORKING_DAY,
+            "name": names.get(language) or names["hy"],
+            "source": source,
+            "own": by_date.get(date),
+        }
+        for date, (kind, names, source) in sorted(days.items())
+    ]
+    return render(
+        request,
+        "workcalendar/holidays.html",
+        {
+            "year": year,
+            "years": years,
+            "rows": rows,
+            "weekend": settings_row.weekend if settings_row else list(DEFAULT_WEEKEND),
+            "form": form or OwnDayForm(initial={"date": datetime.date(year, 1, 1)}),
+            "can_add": request.user.has_perm("workcalendar.add_holiday"),
+            "can_delete": request.user.has_perm("workcalendar.delete_holiday"),
+        },
+    )
 
 
 @requires("workcalendar.add_holiday")
@@ -68,8 +89,9 @@ def add_day(request):
             request.GET["year"] = str(form.cleaned_data["date"].year)
         return holidays.__wrapped__(request, form=form)
     day = form.save()
-    messages.success(request, _("%(date)s was added to the municipality's calendar.")
-                     % {"date": day.date.strftime("%d.%m.%Y")})
+    messages.success(
+        request, _("%(date)s was added to the municipality's calendar.") % {"date": day.date.strftime("%d.%m.%Y")}
+    )
     return redirect(f"{reverse('workcalendar:holidays')}?year={day.date.year}")
 
 
@@ -78,6 +100,7 @@ def add_day(request):
 def delete_day(request, pk):
     day = get_object_or_404(Holiday, pk=pk)
     day.delete()
-    messages.success(request, _("%(date)s was removed from the municipality's calendar.")
-                     % {"date": day.date.strftime("%d.%m.%Y")})
+    messages.success(
+        request, _("%(date)s was removed from the municipality's calendar.") % {"date": day.date.strftime("%d.%m.%Y")}
+    )
     return redirect(f"{reverse('workcalendar:holidays')}?year={request.POST.get('year') or day.date.year}")

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from hamaynk.tenancy.models import Region
 from provisioning.requests import MunicipalityRequest, parse_settlements, validate_slug
@@ -12,10 +13,11 @@ class OnboardForm(forms.Form):
     name_hy = forms.CharField(label=_("Name in Armenian"), max_length=200)
     name_en = forms.CharField(label=_("Name in English"), max_length=200)
     name_ru = forms.CharField(label=_("Name in Russian"), max_length=200)
-    region = forms.ModelChoiceField(label=_("Region (marz)"), queryset=Region.objects.all(),
-                                    to_field_name="code")
+    region = forms.ModelChoiceField(label=_("Region (marz)"), queryset=Region.objects.all(), to_field_name="code")
     settlements = forms.CharField(
-        label=_("Settlements"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Settlements"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line, the administrative centre first: Armenian | English | Russian."),
     )
     admin_email = forms.EmailField(label=_("First administrator's email"))
@@ -46,7 +48,9 @@ class OnboardForm(forms.Form):
             region=data["region"].code,
             settlements=parse_settlements(data["settlements"]),
             admin_email=data["admin_email"],
-            phone=data["phone"], email=data["email"], address=data["address"],
+            phone=data["phone"],
+            email=data["email"],
+            address=data["address"],
             template=data["template"],
         )
 

@@ -8,9 +8,17 @@ from . import users, views
 app_name = "console"
 urlpatterns = [
     path("", views.municipality_list, name="list"),
-    path("login/", throttle.sign_in(auth_views.LoginView.as_view(
-        template_name="console/login.html", redirect_authenticated_user=True,
-        next_page=reverse_lazy("console:list"))), name="login"),
+    path(
+        "login/",
+        throttle.sign_in(
+            auth_views.LoginView.as_view(
+                template_name="console/login.html",
+                redirect_authenticated_user=True,
+                next_page=reverse_lazy("console:list"),
+            )
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("console:login")), name="logout"),
     path("onboard/", views.onboard, name="onboard"),
     path("m/<uuid:uuid>/", views.municipality_detail, name="detail"),

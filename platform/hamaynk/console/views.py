@@ -1,4 +1,5 @@
 """The ministry console: the municipality registry, onboarding and provisioning progress."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -42,11 +43,15 @@ def municipality_list(request):
     status = request.GET.get("status")
     if status in Municipality.Status.values:
         municipalities = municipalities.filter(status=status)
-    return render(request, "console/list.html", {
-        "municipalities": municipalities,
-        "statuses": Municipality.Status.choices,
-        "current_status": status,
-    })
+    return render(
+        request,
+        "console/list.html",
+        {
+            "municipalities": municipalities,
+            "statuses": Municipality.Status.choices,
+            "current_status": status,
+        },
+    )
 
 
 @ministry_staff_required
@@ -78,41 +83,58 @@ def municipality_detail(request, uuid):
     snapshot = getattr(municipality, "statistics", None)
     values = snapshot.values if snapshot else {}
     modules = [
-        {"module": module,
-         "figures": [(key.split(".", 1)[1], value) for key, value in sorted(values.items())
-                     if key.startswith(f"{module.code}.")]}
+        {
+            "module": module,
+            "figures": [
+                (key.split(".", 1)[1], value)
+                for key, value in sorted(values.items())
+                if key.startswith(f"{module.code}.")
+            ],
+        }
         for module in all_modules()
     ]
-    return render(request, "console/detail.html", {
-        "modules": modules,
-        "snapshot": snapshot,
-        "m": municipality,
-        "run": _latest_run(municipality),
-        "domains": municipality.domains.order_by("-is_primary", "domain"),
-        "transitions": [s for s in Municipality.Status if municipality.can_become(s)],
-    })
+    return render(
+        request,
+        "console/detail.html",
+        {
+            "modules": modules,
+            "snapshot": snapshot,
+            "m": municipality,
+            "run": _latest_run(municipality),
+            "domains": municipality.domains.order_by("-is_primary", "domain"),
+            "transitions": [s for s in Municipality.Status if municipality.can_become(s)],
+        },
+    )
 
 
 @ministry_staff_required
 def progress(request, uuid):
     municipality = get_object_or_404(Municipality, uuid=uuid)
     run = _latest_run(municipality)
-    return JsonResponse({
-        "status": municipality.status,
-        "status_label": municipality.get_status_display(),
-        "site_url": municipality.site_url() if municipality.status == Municipality.Status.ACTIVE else None,
-        "run": run and {
-            "state": run.state,
-            "state_label": run.get_state_display(),
-            "error": run.error,
-            "duration": run.duration,
-            "steps": [
-                {"name": s.name, "state": s.state, "state_label": s.get_state_display(),
-                 "duration_ms": s.duration_ms, "error": s.error.splitlines()[0] if s.error else ""}
-                for s in run.steps.all()
-            ],
-        },
-    })
+    return JsonResponse(
+        {
+            "status": municipality.status,
+            "status_label": municipality.get_status_display(),
+            "site_url": municipality.site_url() if municipality.status == Municipality.Status.ACTIVE else None,
+            "run": run
+            and {
+                "state": run.state,
+                "state_label": run.get_state_display(),
+                "error": run.error,
+                "duration": run.duration,
+                "steps": [
+                    {
+                        "name": s.name,
+                        "state": s.state,
+                        "state_label": s.get_state_display(),
+                        "duration_ms": s.duration_ms,
+                        "error": s.error.splitlines()[0] if s.error else "",
+                    }
+                    for s in run.steps.all()
+                ],
+            },
+        }
+    )
 
 
 @ministry_staff_required
@@ -161,6 +183,8 @@ def change_status(request, uuid):
             municipality.status = target
             municipality.save(update_fields=["status", "updated_at"])
             transaction.on_commit(lambda: routing.forget_municipality(municipality))
-            messages.success(request, _("The municipality is now %(status)s.")
-                             % {"status": municipality.get_status_display().lower()})
+            messages.success(
+                request,
+                _("The municipality is now %(status)s.") % {"status": municipality.get_status_display().lower()},
+            )
     return redirect("console:detail", uuid=uuid)

@@ -1,4 +1,5 @@
 """Cache keys carry the municipality's immutable id, so no two municipalities share an entry."""
+
 from django.db import connection
 
 from .current import municipality_identity

@@ -1,5 +1,6 @@
 """Which municipality the connection is working for, whether a request or task set the
 Municipality itself or code only set its schema (django-tenants' schema_context)."""
+
 from django.conf import settings
 from django.db import connection
 

@@ -1,4 +1,5 @@
 """Structured logs in which every line names the municipality it was written for."""
+
 import logging
 import logging.config
 
@@ -43,34 +44,34 @@ def configure_logging(log_format="console", level="INFO"):
         add_municipality,
     ]
     renderer = (
-        structlog.processors.JSONRenderer()
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
-    logging.config.dictConfig({
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {"municipality": {"()": MunicipalityFilter}},
-        "formatters": {
-            "structured": {
-                "()": structlog.stdlib.ProcessorFormatter,
-                "processor": renderer,
-                "foreign_pre_chain": shared[:-1] + [_from_record],
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "filters": {"municipality": {"()": MunicipalityFilter}},
+            "formatters": {
+                "structured": {
+                    "()": structlog.stdlib.ProcessorFormatter,
+                    "processor": renderer,
+                    "foreign_pre_chain": shared[:-1] + [_from_record],
+                },
             },
-        },
-        "handlers": {
-            "default": {
-                "class": "logging.StreamHandler",
-                "formatter": "structured",
-                "filters": ["municipality"],
+            "handlers": {
+                "default": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "structured",
+                    "filters": ["municipality"],
+                },
             },
-        },
-        "root": {"handlers": ["default"], "level": level},
-        "loggers": {
-            "django.db.backends": {"level": "WARNING"},
-            "fontTools": {"level": "WARNING"},  # it narrates every font subset at INFO
-        },
-    })
+            "root": {"handlers": ["default"], "level": level},
+            "loggers": {
+                "django.db.backends": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"},  # it narrates every font subset at INFO
+            },
+        }
+    )
     structlog.configure(
         processors=shared + [structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

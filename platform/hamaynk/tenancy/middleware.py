@@ -1,4 +1,5 @@
 """Routes each request by its Host header to the ministry console or to one municipality."""
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
@@ -31,8 +32,9 @@ class MunicipalityRoutingMiddleware(TenantMainMiddleware):
         if municipality is None or municipality.status == Municipality.Status.PROVISIONING:
             return self._page(request, "hamaynk/host_not_found.html", 404, {"hostname": hostname})
         if municipality.status == Municipality.Status.SUSPENDED:
-            return self._page(request, "hamaynk/suspended.html", 503,
-                              {"municipality": municipality}, {"Retry-After": "3600"})
+            return self._page(
+                request, "hamaynk/suspended.html", 503, {"municipality": municipality}, {"Retry-After": "3600"}
+            )
         if municipality.status == Municipality.Status.ARCHIVED:
             return self._page(request, "hamaynk/archived.html", 410, {"municipality": municipality})
 

@@ -1,10 +1,12 @@
 """The municipality registry: the tenant model, its domains and the regions (marzer)."""
+
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -61,10 +63,12 @@ class Municipality(TranslatedNameMixin, TenantMixin):
     name_hy = models.CharField(_("name (Armenian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_ru = models.CharField(_("name (Russian)"), max_length=200)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities",
-                               verbose_name=_("region"))
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.PROVISIONING, db_index=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PROVISIONING, db_index=True
+    )
     template_name = models.CharField(_("template"), max_length=100)
     template_version = models.CharField(_("template version"), max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,6 +4,7 @@ The cache holds the Municipality for each host name (or a short-lived "unknown" 
 Saving or deleting a municipality or domain drops the entries for its hosts (signals.py);
 HOST_CACHE_SECONDS bounds how long a process sharing no cache with the writer can lag.
 """
+
 from django.conf import settings
 from django.core.cache import cache
 

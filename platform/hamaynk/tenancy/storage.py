@@ -5,6 +5,7 @@ remember a municipality: `location` is a property that reads the connection's te
 Names stored in the database stay relative to the municipality's folder, so a file name copied
 from one municipality resolves inside another's folder, never into the first one's.
 """
+
 import posixpath
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """Background jobs that run inside a municipality, fanned out from the platform."""
+
 import functools
 import random
 
@@ -36,8 +37,7 @@ def collect_statistics():
         if module.statistics:
             for key, value in module.statistics().items():
                 values[f"{module.code}.{key}"] = value
-    StatisticsSnapshot.objects.update_or_create(municipality_id=connection.tenant.pk,
-                                                defaults={"values": values})
+    StatisticsSnapshot.objects.update_or_create(municipality_id=connection.tenant.pk, defaults={"values": values})
     return values
 
 

@@ -5,6 +5,7 @@ app holds the key; only then is it confirmed and a fresh sheet of backup codes m
 checked against one device at a time, so django-otp's throttling (a growing wait after each
 wrong code, stored on the device) applies to exactly the factor that was tried.
 """
+
 from base64 import b32encode
 
 import segno
@@ -28,8 +29,10 @@ def issuer(device):
 
 
 def has_device(user):
-    return (TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            or StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False).exists())
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False).exists()
+    )
 
 
 def pending_app(user):
@@ -42,7 +45,7 @@ def pending_app(user):
 def secret_text(device):
     """The key as an authenticator app asks for it when typed: base32, in groups of four."""
     key = b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
 def qr_svg(device):

@@ -5,6 +5,7 @@ forget it: a signed-in person who must use a second factor (or has one) and whos
 yet verified is sent from the staff area, /cms/ and the console to the code or enrolment page;
 on any other path the session counts as signed out.
 """
+
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse

@@ -6,6 +6,7 @@ municipality, a staff member whose roles include the administrator, a role the t
 (`Module.reads_personal_data`). The roles' permissions are read as they are now, so a role that is
 given a personal register tomorrow needs a second factor tomorrow, without a list to update.
 """
+
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name

@@ -1,5 +1,6 @@
 """Mounted under /staff/two-factor/ on a municipality's host and /console/two-factor/ on the
 platform's own; the names are the same in both."""
+
 from django.urls import path
 
 from . import views

@@ -1,12 +1,13 @@
 """Enrolment (QR code, key as text, a first code, then the backup codes once) and the code
 asked after the password. The same views serve the console and the staff area; only the page
 around them differs."""
+
 from functools import wraps
 
 from django import forms
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -25,9 +26,14 @@ NEW_CODES_SESSION_KEY = "two_factor_new_codes"
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=gettext_lazy("Code"), max_length=32, strip=True,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
-                                                         "spellcheck": "false", "autocapitalize": "off"}))
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false", "autocapitalize": "off"}
+        ),
+    )
 
 
 def _base_template():
@@ -40,8 +46,7 @@ def _home():
 
 def _next(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return _home()
 
@@ -71,6 +76,7 @@ def _wrong_code(request, form, message):
 
 def signed_in_required(view):
     """login_required with the sign-in page of the host: the console's or the staff area's."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -100,7 +106,9 @@ def verify(request):
             if device is not None:
                 _signed_in(request, device)
                 return redirect(_next(request))
-            if _wrong_code(request, form, _("This code is not right. Check the time on your phone, or use a backup code.")):
+            if _wrong_code(
+                request, form, _("This code is not right. Check the time on your phone, or use a backup code.")
+            ):
                 return redirect(_home())
     return _render(request, "twofactor/verify.html", {"form": form})
 
@@ -121,19 +129,25 @@ def enrol(request):
             codes = None
             form.add_error("code", _wait_message(throttled.until))
         else:
-            if codes is None and _wrong_code(request, form, _("This code is not right. Enter the code the app shows now.")):
+            if codes is None and _wrong_code(
+                request, form, _("This code is not right. Enter the code the app shows now.")
+            ):
                 return redirect(_home())
         if codes is not None:
             device.refresh_from_db()
             _signed_in(request, device)
             request.session[NEW_CODES_SESSION_KEY] = codes
             return redirect(f"{reverse('two_factor:backup_codes')}?{request.GET.urlencode()}")
-    return _render(request, "twofactor/enrol.html", {
-        "form": form,
-        "qr_svg": devices.qr_svg(device),
-        "secret": devices.secret_text(device),
-        "required": policy.required_for(user),
-    })
+    return _render(
+        request,
+        "twofactor/enrol.html",
+        {
+            "form": form,
+            "qr_svg": devices.qr_svg(device),
+            "secret": devices.secret_text(device),
+            "required": policy.required_for(user),
+        },
+    )
 
 
 @never_cache
@@ -143,12 +157,22 @@ def backup_codes(request):
     codes = request.session.pop(NEW_CODES_SESSION_KEY, None)
     if not codes or not request.user.is_verified():
         return redirect(_next(request))
-    return _render(request, "twofactor/backup_codes.html", {
-        "codes": codes,
-        "download": "\r\n".join([_("Backup codes for %(user)s, each usable once:") % {"user": request.user.get_username()},
-                                 "", *codes, ""]),
-        "filename": f"hamaynk-backup-codes-{request.get_host().split(':')[0]}.txt",
-    })
+    return _render(
+        request,
+        "twofactor/backup_codes.html",
+        {
+            "codes": codes,
+            "download": "\r\n".join(
+                [
+                    _("Backup codes for %(user)s, each usable once:") % {"user": request.user.get_username()},
+                    "",
+                    *codes,
+                    "",
+                ]
+            ),
+            "filename": f"hamaynk-backup-codes-{request.get_host().split(':')[0]}.txt",
+        },
+    )
 
 
 @never_cache
@@ -166,4 +190,6 @@ def _wait_message(until):
         return _("Too many wrong codes. Wait a moment and try again.")
     seconds = max(1, int((until - timezone.now()).total_seconds() + 0.999))
     return _("Too many wrong codes. Try again in %(seconds)s s (at %(time)s).") % {
-        "seconds": seconds, "time": formats.time_format(timezone.localtime(until), "H:i:s")}
+        "seconds": seconds,
+        "time": formats.time_format(timezone.localtime(until), "H:i:s"),
+    }

@@ -10,8 +10,20 @@ from provisioning.pipeline import AlreadyProvisioned, RequestInvalid, execute, s
 from provisioning.requests import MunicipalityRequest, parse_settlements
 from provisioning.template_format import InvalidTemplate
 
-CSV_COLUMNS = ["slug", "name_hy", "name_en", "name_ru", "region", "settlements", "admin_email",
-               "phone", "email", "address", "template", "domains"]
+CSV_COLUMNS = [
+    "slug",
+    "name_hy",
+    "name_en",
+    "name_ru",
+    "region",
+    "settlements",
+    "admin_email",
+    "phone",
+    "email",
+    "address",
+    "template",
+    "domains",
+]
 REQUIRED_COLUMNS = {"slug", "name_hy", "name_en", "name_ru", "region", "admin_email"}
 
 
@@ -31,8 +43,10 @@ def request_from_row(row):
 
 
 class Command(BaseCommand):
-    help = ("Provisions one municipality from flags, or many from a CSV file "
-            f"(columns: {', '.join(CSV_COLUMNS)}). Re-running finishes unfinished ones.")
+    help = (
+        "Provisions one municipality from flags, or many from a CSV file "
+        f"(columns: {', '.join(CSV_COLUMNS)}). Re-running finishes unfinished ones."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--csv", help="a CSV file with one municipality per row")
@@ -40,17 +54,25 @@ class Command(BaseCommand):
         for lang in ("hy", "en", "ru"):
             parser.add_argument(f"--name-{lang}", dest=f"name_{lang}")
         parser.add_argument("--region", help="region code, e.g. aragatsotn")
-        parser.add_argument("--settlements", default="",
-                            help="'hy|en|ru; hy|en|ru' (the first is the centre)")
+        parser.add_argument("--settlements", default="", help="'hy|en|ru; hy|en|ru' (the first is the centre)")
         parser.add_argument("--admin-email")
         parser.add_argument("--phone", default="")
         parser.add_argument("--email", default="")
         parser.add_argument("--address", default="")
         parser.add_argument("--template", default="")
-        parser.add_argument("--domain", action="append", default=[], dest="domains",
-                            help="an extra domain of the municipality's own (repeatable)")
-        parser.add_argument("--async", action="store_true", dest="use_worker",
-                            help="hand the runs to the Celery worker instead of running them here")
+        parser.add_argument(
+            "--domain",
+            action="append",
+            default=[],
+            dest="domains",
+            help="an extra domain of the municipality's own (repeatable)",
+        )
+        parser.add_argument(
+            "--async",
+            action="store_true",
+            dest="use_worker",
+            help="hand the runs to the Celery worker instead of running them here",
+        )
 
     def handle(self, **options):
         if options["csv"]:
@@ -61,8 +83,13 @@ class Command(BaseCommand):
             raise CommandError("Give --csv FILE, or --slug with the other flags.")
 
         results = {"created": [], "already": [], "queued": [], "failed": []}
-        bar = tqdm(rows, desc="provisioning", unit="municipality", file=sys.stderr,
-                   disable=len(rows) < 2 or not sys.stderr.isatty())
+        bar = tqdm(
+            rows,
+            desc="provisioning",
+            unit="municipality",
+            file=sys.stderr,
+            disable=len(rows) < 2 or not sys.stderr.isatty(),
+        )
         for number, row in enumerate(bar, start=1):
             label = row.get("slug") or f"row {number}"
             outcome, detail = self._one(row, options["use_worker"])
@@ -78,8 +105,7 @@ class Command(BaseCommand):
             f"(of {len(rows)})."
         )
         if results["failed"]:
-            raise CommandError(f"{len(results['failed'])} municipality(ies) failed; run again to retry.",
-                               returncode=1)
+            raise CommandError(f"{len(results['failed'])} municipality(ies) failed; run again to retry.", returncode=1)
 
     def _read_csv(self, path):
         """Rows as dicts by column title, read by the platform's CSV reader (any line ends; a NUL
@@ -90,14 +116,20 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from None
         except csvinput.CsvInvalid as exc:
-            raise CommandError("\n".join(f"{path}: row {row}, column {column or '-'}: {reason}"
-                                         for row, column, reason in exc.problems)) from None
+            raise CommandError(
+                "\n".join(
+                    f"{path}: row {row}, column {column or '-'}: {reason}" for row, column, reason in exc.problems
+                )
+            ) from None
         header = [title.strip() for title in rows[0]] if rows else []
         missing = REQUIRED_COLUMNS - set(header)
         if missing:
             raise CommandError(f"{path}: missing column(s): {', '.join(sorted(missing))}")
-        return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
-                for row in rows[1:] if any(cell.strip() for cell in row)]
+        return [
+            dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+            for row in rows[1:]
+            if any(cell.strip() for cell in row)
+        ]
 
     def _one(self, row, use_worker):
         request = request_from_row(row)

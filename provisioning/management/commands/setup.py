@@ -5,9 +5,11 @@ from provisioning import golden
 
 
 class Command(BaseCommand):
-    help = ("Prepares a database for this release: migrates the public schema, then rebuilds the "
-            "golden schema if its migrations changed. Run `hamaynk migrate-all` afterwards to "
-            "bring existing municipalities along.")
+    help = (
+        "Prepares a database for this release: migrates the public schema, then rebuilds the "
+        "golden schema if its migrations changed. Run `hamaynk migrate-all` afterwards to "
+        "bring existing municipalities along."
+    )
 
     def handle(self, **options):
         verbosity = options["verbosity"]

@@ -16,7 +16,6 @@ class Command(BaseCommand):
         except InvalidTemplate as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(exc.problems)} problem(s) in {path}", returncode=1)
+            raise CommandError(f"{len(exc.problems)} problem(s) in {path}", returncode=1) from None
         sections = ", ".join(sorted(template.sections))
-        self.stdout.write(self.style.SUCCESS(
-            f"{template.name} {template.version}: valid (sections: {sections})"))
+        self.stdout.write(self.style.SUCCESS(f"{template.name} {template.version}: valid (sections: {sections})"))

@@ -1,4 +1,5 @@
 """A staff member's two-factor state, for the staff pages an administrator reads."""
+
 from django import template
 
 from hamaynk.twofactor import devices, policy

@@ -1,6 +1,7 @@
 """`{% load budget %}`: amounts and shares as people read them (thousands grouped the active
 language's way, the dram sign after the number, no decimals: the dram has no minor unit) and
 the chart tag, so a page template can draw a summary without a view's help."""
+
 from django import template
 from django.utils.formats import get_format, number_format
 

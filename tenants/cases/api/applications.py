@@ -7,6 +7,7 @@ municipality.
 What the spec carries and a case has no column for (applicantId, the client's `created`, the
 Information Mediator client that submitted it) is kept in the case's data under REGISTRATION, a
 key no form field can have (field codes start with a letter)."""
+
 import datetime
 
 from django.conf import settings
@@ -60,9 +61,16 @@ def form_data(case):
 
 def details(case):
     """What the spec has no field for, as additionalMeta."""
-    return {"data": {"registrationNumber": case.reg_number, "applicationName": case.applicant_name,
-                     "state": case.state, "channel": case.channel, "dueDate": case.due_date.isoformat(),
-                     "decision": case.decision or None}}
+    return {
+        "data": {
+            "registrationNumber": case.reg_number,
+            "applicationName": case.applicant_name,
+            "state": case.state,
+            "channel": case.channel,
+            "dueDate": case.due_date.isoformat(),
+            "decision": case.decision or None,
+        }
+    }
 
 
 def application_file(request, case):
@@ -71,16 +79,24 @@ def application_file(request, case):
     meta = registration(case)
     registered = timestamp(case.submitted_at)
     return {
-        "fileId": case.tracking_code, "registered": registered, "serviceId": case.service.code,
-        "serviceName": case.service.name, "status": status(case), "ended": not case.is_open,
+        "fileId": case.tracking_code,
+        "registered": registered,
+        "serviceId": case.service.code,
+        "serviceName": case.service.name,
+        "status": status(case),
+        "ended": not case.is_open,
         "applicantId": applicant_id(case),
         "applicationData": {
-            "applicationName": case.applicant_name, "applicantId": applicant_id(case),
+            "applicationName": case.applicant_name,
+            "applicantId": applicant_id(case),
             "created": meta.get("created") or registered,
             "formData": {"eFormId": case.service.code, "data": form_data(case)},
             "documentUrls": documents.case_documents(request, case),
-            "applicant": {"email": case.applicant_email, "phone": case.applicant_phone,
-                          "language": case.applicant_language},
+            "applicant": {
+                "email": case.applicant_email,
+                "phone": case.applicant_phone,
+                "language": case.applicant_language,
+            },
         },
         "additionalMeta": details(case),
     }
@@ -89,12 +105,20 @@ def application_file(request, case):
 def list_item(request, case):
     """applicantApplicationFileListResponse; the assignee's fields only when someone is assigned."""
     meta = registration(case)
-    item = {"fileId": case.tracking_code, "mainTaskId": case.tracking_code,
-            "taskTitle": f"{case.reg_number} {case.service.name}", "status": status(case),
-            "applicantId": applicant_id(case), "created": meta.get("created") or timestamp(case.submitted_at),
-            "registered": timestamp(case.submitted_at), "serviceName": case.service.name,
-            "serviceId": case.service.code, "eformId": case.service.code,
-            "documentUrls": documents.case_documents(request, case), "additionalMeta": details(case)}
+    item = {
+        "fileId": case.tracking_code,
+        "mainTaskId": case.tracking_code,
+        "taskTitle": f"{case.reg_number} {case.service.name}",
+        "status": status(case),
+        "applicantId": applicant_id(case),
+        "created": meta.get("created") or timestamp(case.submitted_at),
+        "registered": timestamp(case.submitted_at),
+        "serviceName": case.service.name,
+        "serviceId": case.service.code,
+        "eformId": case.service.code,
+        "documentUrls": documents.case_documents(request, case),
+        "additionalMeta": details(case),
+    }
     if case.assigned_to:
         item["assigneeId"] = case.assigned_to.get_username()
         item["operatorName"] = case.assigned_to.get_full_name() or case.assigned_to.get_username()
@@ -136,8 +160,15 @@ def _submission(body, service, case=None):
     stored = documents.stored_values(body.get("documentUrls"), errors)
     if errors:
         raise invalid(errors)
-    return {"applicant_id": applicant_id.strip(), "name": name.strip() if isinstance(name, str) else "",
-            "created": created, "data": data, "cleaned": cleaned, "documents": stored, "applicant": applicant}
+    return {
+        "applicant_id": applicant_id.strip(),
+        "name": name.strip() if isinstance(name, str) else "",
+        "created": created,
+        "data": data,
+        "cleaned": cleaned,
+        "documents": stored,
+        "applicant": applicant,
+    }
 
 
 def _created(given, errors):
@@ -160,8 +191,11 @@ def _created(given, errors):
 def _applicant(given, errors):
     """The applicant's contacts (an addition to the spec): {email, phone, language}, all optional."""
     given = given if isinstance(given, dict) else {}
-    applicant = {"email": str(given.get("email") or "").strip(), "phone": str(given.get("phone") or "").strip(),
-                 "language": str(given.get("language") or "hy")}
+    applicant = {
+        "email": str(given.get("email") or "").strip(),
+        "phone": str(given.get("phone") or "").strip(),
+        "language": str(given.get("language") or "hy"),
+    }
     if applicant["email"]:
         try:
             validate_email(applicant["email"])
@@ -179,10 +213,14 @@ def submit(request, service_id):
     body = json_body(request)
     given = _submission(body, service)
     with transaction.atomic():
-        case = workflow.submit(service, given["data"], channel=Case.Channel.ONLINE,
-                               applicant={"name": given["name"], **given["applicant"]})
-        case.data[REGISTRATION] = {"applicantId": given["applicant_id"], "created": given["created"],
-                                   "client": request.actor}
+        case = workflow.submit(
+            service, given["data"], channel=Case.Channel.ONLINE, applicant={"name": given["name"], **given["applicant"]}
+        )
+        case.data[REGISTRATION] = {
+            "applicantId": given["applicant_id"],
+            "created": given["created"],
+            "client": request.actor,
+        }
         case.save(update_fields=["data"])
         documents.attach(case, given["documents"], CaseFile.Kind.APPLICATION, case.events.first())
     return json_response(application_file(request, case))
@@ -190,7 +228,8 @@ def submit(request, service_id):
 
 def _cases():
     return Case.objects.select_related("service", "assigned_to").prefetch_related(
-        Prefetch("files", queryset=CaseFile.objects.order_by("id")))
+        Prefetch("files", queryset=CaseFile.objects.order_by("id"))
+    )
 
 
 @endpoint("GET", mediator=True)
@@ -232,7 +271,8 @@ def _update(request, file_id):
         case.save(update_fields=["data"])
         with translation.override(settings.LANGUAGE_CODE):  # history is kept in the municipality's language
             note = _("The applicant changed the application through the Registration API (%(client)s).")
-        event = CaseEvent.objects.create(case=case, by_applicant=True, action="comment",
-                                         comment=note % {"client": request.actor})
+        event = CaseEvent.objects.create(
+            case=case, by_applicant=True, action="comment", comment=note % {"client": request.actor}
+        )
         documents.attach(case, given["documents"], CaseFile.Kind.ANSWER, event)
     return json_response(application_file(request, case_or_404(file_id, _cases())))

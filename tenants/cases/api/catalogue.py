@@ -1,6 +1,7 @@
 """Services and their e-forms. A service's id is its code, the same in every municipality made
 from one template; each service has one form, whose eFormId is the service's code too. Versions
 are fingerprints of the definition, so a client that cached a form sees when it changed."""
+
 import hashlib
 import json
 
@@ -24,8 +25,18 @@ def service_info(service):
     return {
         "id": service.code,
         "name": service.name,
-        "version": fingerprint([service.form, service.workflow, service.documents, service.fee_amd,
-                                service.term_days, service.term_kind, service.online, service.at_window]),
+        "version": fingerprint(
+            [
+                service.form,
+                service.workflow,
+                service.documents,
+                service.fee_amd,
+                service.term_days,
+                service.term_kind,
+                service.online,
+                service.at_window,
+            ]
+        ),
         "type": "Public",
         "isExecutable": service.online,
         "isClosed": False,
@@ -37,20 +48,37 @@ def service_info(service):
 def _properties(service):
     """The service's facts as the spec's code/value list (values are strings)."""
     lang = (get_language() or "hy")[:2]
-    facts = [("classifier", service.classifier), ("feeAmd", service.fee_amd), ("termDays", service.term_days),
-             ("termKind", service.term_kind), ("online", service.online), ("atWindow", service.at_window),
-             ("eFormId", service.code)]
+    facts = [
+        ("classifier", service.classifier),
+        ("feeAmd", service.fee_amd),
+        ("termDays", service.term_days),
+        ("termKind", service.term_kind),
+        ("online", service.online),
+        ("atWindow", service.at_window),
+        ("eFormId", service.code),
+    ]
     if service.department:
         facts.append(("department", service.department.name))
-    facts += [("requiredDocument" if document.get("mandatory") else "optionalDocument",
-               document["name"].get(lang) or document["name"]["hy"]) for document in service.documents]
-    return [{"code": code, "value": json.dumps(value) if isinstance(value, bool) else str(value)}
-            for code, value in facts]
+    facts += [
+        (
+            "requiredDocument" if document.get("mandatory") else "optionalDocument",
+            document["name"].get(lang) or document["name"]["hy"],
+        )
+        for document in service.documents
+    ]
+    return [
+        {"code": code, "value": json.dumps(value) if isinstance(value, bool) else str(value)} for code, value in facts
+    ]
 
 
 def eform_info(service):
-    return {"eFormId": service.code, "name": service.name, "description": service.description,
-            "version": fingerprint(service.form), "latest": True}
+    return {
+        "eFormId": service.code,
+        "name": service.name,
+        "description": service.description,
+        "version": fingerprint(service.form),
+        "latest": True,
+    }
 
 
 def form_schema(service):
@@ -62,9 +90,14 @@ def form_schema(service):
         if schema.pop("nullable", False):
             schema["type"] = [schema["type"], "null"]
         properties[code] = schema
-    return {"$schema": JSON_SCHEMA, "title": service.name, "type": "object", "properties": properties,
-            "required": [code for code, field_type in service.form_fields.items() if field_type.required],
-            "additionalProperties": False}
+    return {
+        "$schema": JSON_SCHEMA,
+        "title": service.name,
+        "type": "object",
+        "properties": properties,
+        "required": [code for code, field_type in service.form_fields.items() if field_type.required],
+        "additionalProperties": False,
+    }
 
 
 def _offered():
@@ -77,8 +110,7 @@ def service_list(request):
     services = _offered()
     name = request.GET.get("name", "").strip()
     if name:
-        services = services.filter(Q(name_hy__icontains=name) | Q(name_en__icontains=name)
-                                   | Q(name_ru__icontains=name))
+        services = services.filter(Q(name_hy__icontains=name) | Q(name_en__icontains=name) | Q(name_ru__icontains=name))
     return json_response([service_info(service) for service in services])
 
 

@@ -1,6 +1,7 @@
 """What the Registration API's views share. Keys, the Information Mediator header and JSON
 errors are the platform's (hamaynk.api), as for the registers API, so both APIs of a
 municipality answer alike; here only what is particular to applications is added."""
+
 import functools
 
 from django.db.models import F
@@ -21,7 +22,10 @@ MAX_PAGE = 1000
 # description of its own: those sort by what stands for them here.
 BY_NUMBER = (F("year"), F("number"))
 SORTS = {
-    "id": BY_NUMBER, "instanceId": BY_NUMBER, "caseInstanceId": BY_NUMBER, "executionId": BY_NUMBER,
+    "id": BY_NUMBER,
+    "instanceId": BY_NUMBER,
+    "caseInstanceId": BY_NUMBER,
+    "executionId": BY_NUMBER,
     "caseExecutionId": BY_NUMBER,
     "created": (F("submitted_at"), F("id")),
     "dueDate": (F("due_date"), F("id")),
@@ -57,8 +61,11 @@ def endpoint(*methods, write=False, mediator=False):
 
 
 def invalid(errors):
-    return ApiError(400, _("The application is not valid."),
-                    errors={ERROR_NAMES.get(key, key): messages for key, messages in errors.items()})
+    return ApiError(
+        400,
+        _("The application is not valid."),
+        errors={ERROR_NAMES.get(key, key): messages for key, messages in errors.items()},
+    )
 
 
 def service_or_404(service_id):
@@ -81,7 +88,7 @@ def case_or_404(file_id, cases=None):
 def page(request, items):
     """firstResult (from 0) and maxResult (100 unless asked, at most 1000) applied to `items`."""
     first, size = _count(request, "firstResult", 0), _count(request, "maxResult", DEFAULT_PAGE)
-    return items[first:first + min(size, MAX_PAGE)]
+    return items[first : first + min(size, MAX_PAGE)]
 
 
 def _count(request, name, default):
@@ -99,8 +106,9 @@ def ordered(request, cases):
     if not sort_by and not order:
         return cases.order_by(*BY_NUMBER)
     if sort_by not in SORTS or order not in ("asc", "desc"):
-        raise ApiError(400, _("sortBy (one of %(names)s) and sortOrder (asc or desc) go together.")
-                       % {"names": ", ".join(SORTS)})
+        raise ApiError(
+            400, _("sortBy (one of %(names)s) and sortOrder (asc or desc) go together.") % {"names": ", ".join(SORTS)}
+        )
     descending = (order == "desc") != (sort_by in REVERSED)
     return cases.order_by(*(key.desc() if descending else key.asc() for key in SORTS[sort_by]))
 

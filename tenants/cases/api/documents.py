@@ -2,6 +2,7 @@
 documentUrls. The URL carries the stored file's description signed for this municipality, so an
 upload needs no table until an application takes it, a URL cannot be forged or point at another
 file, and a URL of one municipality means nothing on another's host."""
+
 import base64
 import binascii
 
@@ -29,8 +30,7 @@ def _salt():
 
 def document_url(request, value):
     """The URL of a stored file ({name, size, content_type, key})."""
-    token = signing.dumps({k: value[k] for k in ("name", "size", "content_type", "key")}, salt=_salt(),
-                          compress=True)
+    token = signing.dumps({k: value[k] for k in ("name", "size", "content_type", "key")}, salt=_salt(), compress=True)
     return request.build_absolute_uri(reverse("registration_api_document", args=[token]))
 
 
@@ -54,8 +54,9 @@ def stored_values(urls, errors):
     values = [stored_value(url) for url in urls]
     unknown = [str(url) for url, value in zip(urls, values, strict=True) if value is None]
     if unknown:
-        errors["documentUrls"] = [_("Unknown document %(url)s: upload it to /documents first.") % {"url": url}
-                                  for url in unknown]
+        errors["documentUrls"] = [
+            _("Unknown document %(url)s: upload it to /documents first.") % {"url": url} for url in unknown
+        ]
     return [value for value in values if value is not None]
 
 
@@ -71,8 +72,11 @@ def attach(case, values, kind, event):
 def case_documents(request, case):
     """The URLs of the case's documents: given with the application or added later (by the
     applicant or with an action of the office), not the output documents."""
-    return [document_url(request, {"name": f.name, "size": f.size, "content_type": f.content_type, "key": f.key})
-            for f in case.files.all() if f.kind != CaseFile.Kind.OUTPUT]
+    return [
+        document_url(request, {"name": f.name, "size": f.size, "content_type": f.content_type, "key": f.key})
+        for f in case.files.all()
+        if f.kind != CaseFile.Kind.OUTPUT
+    ]
 
 
 @endpoint("POST", write=True)
@@ -94,8 +98,14 @@ def upload(request):
             raise ApiError(400, _("The part “file” is neither a file nor base64.")) from None
         upload_file = ContentFile(content, name=request.GET.get("additionalMetadata", "").strip() or "document")
     value = stored_files.store(FOLDER, upload_file)
-    return json_response({"code": 200, "type": value["content_type"], "message": _("The document was stored."),
-                          "url": document_url(request, value)})
+    return json_response(
+        {
+            "code": 200,
+            "type": value["content_type"],
+            "message": _("The document was stored."),
+            "url": document_url(request, value),
+        }
+    )
 
 
 @endpoint("GET")

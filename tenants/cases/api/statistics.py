@@ -4,6 +4,7 @@ a range of submission dates, as one entry or one per day, week, month or year.
 The spec's counts are read so that its example adds up (processed = approved + sentBack +
 rejected): approved and rejected count the decisions taken on the applications submitted in the
 period, sentBack those waiting for the applicant now. The other key figures come beside them."""
+
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -36,8 +37,11 @@ def _date(request, name, default):
     if value is None:
         raise ApiError(400, _("%(name)s must be a date, as 2026-01-30.") % {"name": name})
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise ApiError(400, _("%(name)s must be a date between %(first)s and %(last)s.")
-                       % {"name": name, "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+        raise ApiError(
+            400,
+            _("%(name)s must be a date between %(first)s and %(last)s.")
+            % {"name": name, "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
     return value
 
 
@@ -66,7 +70,8 @@ def _cases(request):
     operator = request.GET.get("operator", "").strip()
     if operator:
         staff = staff.annotate(full_name=Concat("first_name", Value(" "), "last_name")).filter(
-            Q(username=operator) | Q(full_name__iexact=operator))
+            Q(username=operator) | Q(full_name__iexact=operator)
+        )
     role = request.GET.get("role", "").strip()
     if role:
         staff = staff.filter(groups__role__code=role)
@@ -74,8 +79,12 @@ def _cases(request):
 
 
 def _start_of(day, timeframe):
-    return {"day": day, "week": day - datetime.timedelta(days=day.weekday()), "month": day.replace(day=1),
-            "year": day.replace(month=1, day=1)}[timeframe]
+    return {
+        "day": day,
+        "week": day - datetime.timedelta(days=day.weekday()),
+        "month": day.replace(day=1),
+        "year": day.replace(month=1, day=1),
+    }[timeframe]
 
 
 def _next(first, timeframe):
@@ -92,10 +101,16 @@ def _next(first, timeframe):
 def _entry(figures, first, last, references):
     approved, rejected, waiting = figures.approved, figures.rejected, figures.waiting
     return {
-        "processed": approved + rejected + waiting, "approved": approved, "sentBack": waiting, "rejected": rejected,
-        "applications": figures.applications, "closed": figures.closed,
-        "medianWorkingDays": figures.median_days, "p90WorkingDays": figures.p90_days,
-        "overdueShare": figures.overdue_share, "onlineShare": figures.online_share,
+        "processed": approved + rejected + waiting,
+        "approved": approved,
+        "sentBack": waiting,
+        "rejected": rejected,
+        "applications": figures.applications,
+        "closed": figures.closed,
+        "medianWorkingDays": figures.median_days,
+        "p90WorkingDays": figures.p90_days,
+        "overdueShare": figures.overdue_share,
+        "onlineShare": figures.online_share,
         "references": {**references, "startDate": first.isoformat(), "endDate": last.isoformat()},
     }
 
@@ -109,14 +124,23 @@ def statistics(request):
     references = {name: request.GET[name] for name in ("registrationName", "operator", "role") if name in request.GET}
     references.update({f"timeframe{period.capitalize()}": period == timeframe for period in kpis.PERIODS})
     after = end + datetime.timedelta(days=1)
-    rows = {f.period: f for f in kpis.figures(start, after, period=timeframe or None, cases=_cases(request))
-            if f.service_id is None}
+    rows = {
+        f.period: f
+        for f in kpis.figures(start, after, period=timeframe or None, cases=_cases(request))
+        if f.service_id is None
+    }
     if not timeframe:
         return json_response([_entry(rows.get(start, kpis.Figures(start, None)), start, end, references)])
     entries, first = [], _start_of(start, timeframe)
     while first <= end:
         following = _next(first, timeframe)
-        entries.append(_entry(rows.get(first, kpis.Figures(first, None)), max(first, start),
-                              min(following - datetime.timedelta(days=1), end), references))
+        entries.append(
+            _entry(
+                rows.get(first, kpis.Figures(first, None)),
+                max(first, start),
+                min(following - datetime.timedelta(days=1), end),
+                references,
+            )
+        )
         first = following
     return json_response(entries)

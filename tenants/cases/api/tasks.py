@@ -3,6 +3,7 @@ transitions whose roles include "applicant", such as answering a request for inf
 office's own steps are taken in the staff area, under each staff member's role, never with a
 key. A task exists while its case is in a state the step leaves from; its id is
 `<fileId>.<transition code>`, its main task the application (fileId)."""
+
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -35,8 +36,11 @@ def _waiting(steps):
     for service_id, states in steps.items():
         where |= Q(service_id=service_id, state__in=list(states))
     last = CaseEvent.objects.filter(case=OuterRef("pk"), to_state=OuterRef("state")).order_by("-at", "-id")
-    return (Case.objects.filter(where, closed_at__isnull=True).select_related("service")
-            .annotate(entered=Subquery(last.values("at")[:1]), reason=Subquery(last.values("comment")[:1])))
+    return (
+        Case.objects.filter(where, closed_at__isnull=True)
+        .select_related("service")
+        .annotate(entered=Subquery(last.values("at")[:1]), reason=Subquery(last.values("comment")[:1]))
+    )
 
 
 def _name(transition):
@@ -48,11 +52,19 @@ def task_info(case, transition):
     has no applicantId, so its tasks have no assigneeId (left out: the spec types it as a string,
     never null). A case whose history lacks the event that brought it to its state (data from
     before history was kept) has been in it since it was submitted, for no reason given."""
-    info = {"taskId": f"{case.tracking_code}.{transition['code']}", "mainTaskId": case.tracking_code,
-            "name": _name(transition), "roleId": APPLICANT,
-            "created": timestamp(case.entered or case.submitted_at), "description": case.reason or "",
-            "serviceId": case.service.code, "serviceName": case.service.name, "fileId": case.tracking_code,
-            "eFormId": case.service.code, "status": status(case)}
+    info = {
+        "taskId": f"{case.tracking_code}.{transition['code']}",
+        "mainTaskId": case.tracking_code,
+        "name": _name(transition),
+        "roleId": APPLICANT,
+        "created": timestamp(case.entered or case.submitted_at),
+        "description": case.reason or "",
+        "serviceId": case.service.code,
+        "serviceName": case.service.name,
+        "fileId": case.tracking_code,
+        "eFormId": case.service.code,
+        "status": status(case),
+    }
     if applicant_id(case):
         info["assigneeId"] = applicant_id(case)
     return info
@@ -95,9 +107,17 @@ def task(request, task_id):
     info = task_info(case, transition)
     info["taskName"] = info.pop("name")
     info.pop("mainTaskId")
-    return json_response({**info, "formVariables": form_data(case),
-                          "data": {"registrationNumber": case.reg_number, "dueDate": case.due_date.isoformat(),
-                                   "commentRequired": bool(transition.get("comment_required"))}})
+    return json_response(
+        {
+            **info,
+            "formVariables": form_data(case),
+            "data": {
+                "registrationNumber": case.reg_number,
+                "dueDate": case.due_date.isoformat(),
+                "commentRequired": bool(transition.get("comment_required")),
+            },
+        }
+    )
 
 
 @endpoint("POST", write=True)
@@ -112,5 +132,12 @@ def complete(request, task_id):
         case = workflow.apply(case, transition["code"], applicant=True, comment=data.get("comment", ""))
     except workflow.NotAllowed:  # someone else moved the case first
         raise not_found(_("No such task: it is done, or its application is elsewhere in its workflow.")) from None
-    return json_response({"taskId": task_id, "fileId": case.tracking_code, "serviceId": case.service.code,
-                          "status": status(case), "variables": {"input": {"data": data}}})
+    return json_response(
+        {
+            "taskId": task_id,
+            "fileId": case.tracking_code,
+            "serviceId": case.service.code,
+            "status": status(case),
+            "variables": {"input": {"data": data}},
+        }
+    )

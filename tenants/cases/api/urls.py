@@ -1,6 +1,7 @@
 """/api/registration/… on a municipality's host: the paths of the GovStack Registration API
 0.1.1 and of its statistics API, as the specs write them (no trailing slashes). Anything else
 under /api/registration/ is a JSON 404, as under /api/dr/."""
+
 from django.urls import path, re_path
 
 from hamaynk.api import unknown

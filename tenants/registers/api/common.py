@@ -1,6 +1,7 @@
 """What the registers API's views share beyond the platform's API plumbing (hamaynk.api): the
 spec's fixed "no record found", the `{"query"|"write": {"content": …}}` bodies, and a record
 deleted by someone else between finding and changing it answered 404."""
+
 import functools
 
 from django.utils.translation import gettext as _

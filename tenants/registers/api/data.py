@@ -2,6 +2,7 @@
 (/api/dr/data/{registryName}/{versionNumber}/…). Changes go through the registers' services,
 so they are cleaned, unique values are enforced and the history names the Information Mediator
 client; every record shown that holds a personal identifier is logged as an API read."""
+
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -29,8 +30,14 @@ def record_list(request, registry, version):
     register = register_for(registry, version)
     queryset = listing.ordered(register, listing.filtered(register, request.GET), request.GET.get("ordering", ""))
     count, rows, next_url, previous_url = listing.page_of(request, queryset)
-    return json_response({"count": count, "next": next_url, "previous": previous_url,
-                          "results": [shown(register, record, request.actor) for record in rows]})
+    return json_response(
+        {
+            "count": count,
+            "next": next_url,
+            "previous": previous_url,
+            "results": [shown(register, record, request.actor) for record in rows],
+        }
+    )
 
 
 @endpoint("POST", write=True)
@@ -93,8 +100,11 @@ def update_entries(request, registry, version):
             try:
                 services.update(record, writable(register, write, record), actor=request.actor)
             except services.RecordInvalid as exc:
-                raise ApiError(400, _("Record %(id)s: the content is not valid; nothing was changed.")
-                               % {"id": record.uuid}, errors=exc.errors) from None
+                raise ApiError(
+                    400,
+                    _("Record %(id)s: the content is not valid; nothing was changed.") % {"id": record.uuid},
+                    errors=exc.errors,
+                ) from None
     return json_response({"count": len(targets)})
 
 

@@ -1,6 +1,7 @@
 """The list endpoint's parameters: `search` (full text, or within the `filter` field),
 `query.<field>` (exact), `ordering` and `page`/`pageSize`, answered in the spec's
 `{count, next, previous, results}` shape."""
+
 import math
 
 from django.db.models import DecimalField, F
@@ -21,7 +22,7 @@ DIRECTIONS = {"ascending": False, "asc": False, "descending": True, "desc": True
 
 
 def filtered(register, params):
-    criteria = {key[len("query."):]: value for key, value in params.items() if key.startswith("query.")}
+    criteria = {key[len("query.") :]: value for key, value in params.items() if key.startswith("query.")}
     queryset = records.matching(register, criteria)
     text = params.get("search", "").strip()
     field = params.get("filter", "").strip()
@@ -86,8 +87,9 @@ def page_numbers(params):
         except ValueError:
             numbers[name] = 0
         if numbers[name] < 1 or (limit and numbers[name] > limit):
-            errors[name] = [_("A whole number from 1 to %(limit)s.") % {"limit": limit} if limit
-                            else _("A whole number from 1.")]
+            errors[name] = [
+                _("A whole number from 1 to %(limit)s.") % {"limit": limit} if limit else _("A whole number from 1.")
+            ]
     if errors:
         raise services.RecordInvalid(errors)
     return numbers["page"], numbers["pageSize"]
@@ -99,7 +101,7 @@ def page_of(request, queryset):
     page, size = page_numbers(request.GET)
     count = queryset.count()
     last = max(1, math.ceil(count / size))
-    rows = list(queryset[(page - 1) * size:page * size])
+    rows = list(queryset[(page - 1) * size : page * size])
     next_url = _link(request, page + 1) if page < last else None
     previous_url = _link(request, min(page - 1, last)) if page > 1 else None
     return count, rows, next_url, previous_url

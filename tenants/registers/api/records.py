@@ -1,6 +1,7 @@
 """How the API sees registers and records. A record is `{"id": <uuid>, <field>: <value>, …}`
 with every field of the register (null when empty); a query is an exact match on field values
 (cleaned like input, so "17.05.1980" finds 1980-05-17) and on "id"."""
+
 import uuid
 
 from django.utils.translation import gettext as _
@@ -21,8 +22,10 @@ def register_for(code, version):
     if register is None:
         raise not_found(_("No register “%(code)s”.") % {"code": code})
     if register.version != version:
-        raise not_found(_("Register “%(code)s” has version %(version)s, not %(asked)s.")
-                        % {"code": code, "version": register.version, "asked": version})
+        raise not_found(
+            _("Register “%(code)s” has version %(version)s, not %(asked)s.")
+            % {"code": code, "version": register.version, "asked": version}
+        )
     return register
 
 
@@ -95,8 +98,9 @@ def writable(register, write, current=None):
     errors = {}
     for code in ["id", *(c for c, t in register.field_types.items() if t.spec["type"] in READ_ONLY_TYPES)]:
         if code in raw and raw.pop(code) != base.get(code):
-            errors[code] = [_("The id is given by the register.") if code == "id"
-                            else _("Files cannot be changed through the API.")]
+            errors[code] = [
+                _("The id is given by the register.") if code == "id" else _("Files cannot be changed through the API.")
+            ]
     if errors:
         raise services.RecordInvalid(errors)
     return raw

@@ -1,10 +1,15 @@
 """JSON Schemas (the OpenAPI 3.0 dialect) of a register's records, made from its field
 definitions, so that the OpenAPI document and the database API describe the fields a client
 really gets. Empty optional fields are `nullable`: the API shows every field, null when empty."""
+
 from ..fields import PERSONAL_ID_FORMATS
 
-ID_SCHEMA = {"type": "string", "format": "uuid", "readOnly": True,
-             "description": "The record's identifier, given by the register"}
+ID_SCHEMA = {
+    "type": "string",
+    "format": "uuid",
+    "readOnly": True,
+    "description": "The record's identifier, given by the register",
+}
 
 
 def _string(max_length):
@@ -37,21 +42,42 @@ def _by_type(spec):
     if kind == "personal_id":
         kinds = spec.get("kinds", ["psn"])
         pattern = "|".join(PERSONAL_ID_FORMATS[k][0].pattern.strip("^$") for k in kinds)
-        return {"type": "string", "pattern": f"^(?:{pattern})$", "example": PERSONAL_ID_FORMATS[kinds[0]][1],
-                "x-personal-data": True}
+        return {
+            "type": "string",
+            "pattern": f"^(?:{pattern})$",
+            "example": PERSONAL_ID_FORMATS[kinds[0]][1],
+            "x-personal-data": True,
+        }
     if kind == "reference":
         return {"type": "string", "format": "uuid", "x-register": spec["target"]}
     if kind == "address":
-        return {"type": "object", "required": ["settlement", "street"], "additionalProperties": False,
-                "properties": {part: _string(150) for part in ("settlement", "street", "building", "apartment")}}
+        return {
+            "type": "object",
+            "required": ["settlement", "street"],
+            "additionalProperties": False,
+            "properties": {part: _string(150) for part in ("settlement", "street", "building", "apartment")},
+        }
     if kind == "point":
-        return {"type": "object", "required": ["lat", "lon"], "additionalProperties": False,
-                "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90},
-                               "lon": {"type": "number", "minimum": -180, "maximum": 180}}}
+        return {
+            "type": "object",
+            "required": ["lat", "lon"],
+            "additionalProperties": False,
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            },
+        }
     # file: shown, never written through the API
-    return {"type": "object", "readOnly": True,
-            "properties": {"name": {"type": "string"}, "size": {"type": "integer"},
-                           "content_type": {"type": "string"}, "key": {"type": "string"}}}
+    return {
+        "type": "object",
+        "readOnly": True,
+        "properties": {
+            "name": {"type": "string"},
+            "size": {"type": "integer"},
+            "content_type": {"type": "string"},
+            "key": {"type": "string"},
+        },
+    }
 
 
 def field_schema(field_type):
@@ -66,8 +92,12 @@ def field_schema(field_type):
 def record_schema(register, partial=False):
     """The record as the API shows it; `partial` drops `required`, for queries and updates."""
     types = register.field_types
-    schema = {"type": "object", "description": register.name, "additionalProperties": False,
-              "properties": {"id": ID_SCHEMA, **{code: field_schema(t) for code, t in types.items()}}}
+    schema = {
+        "type": "object",
+        "description": register.name,
+        "additionalProperties": False,
+        "properties": {"id": ID_SCHEMA, **{code: field_schema(t) for code, t in types.items()}},
+    }
     required = [code for code, t in types.items() if t.required]
     if required and not partial:
         schema["required"] = required

@@ -1,6 +1,7 @@
 """/api/dr/… on a municipality's host: the GovStack paths as the spec writes them (no trailing
 slashes, camelCase operation names). Anything else under /api/dr/ is a JSON 404, not the HTML
 page."""
+
 from django.urls import path, re_path
 
 from hamaynk.api import unknown
@@ -21,8 +22,9 @@ urlpatterns = [
     path(f"{RECORDS}/updateEntries", data.update_entries, name="registers_api_update_entries"),
     path(f"{RECORDS}/updateOrCreate", data.update_or_create, name="registers_api_update_or_create"),
     path(f"{RECORDS}/<str:record_id>/delete", data.delete, name="registers_api_delete"),
-    path(f"{RECORDS}/<str:record_id>/readValue/<str:field>.<str:ext>", data.read_value,
-         name="registers_api_read_value"),
+    path(
+        f"{RECORDS}/<str:record_id>/readValue/<str:field>.<str:ext>", data.read_value, name="registers_api_read_value"
+    ),
     path("databases", database.databases, name="registers_api_databases"),
     path("database/modify", database.modify, name="registers_api_database_modify"),
     path("database/<str:database_id>", database.database, name="registers_api_database"),

@@ -3,6 +3,7 @@ access log, in the spec's PersonalDataUsage shape. Staff reads name the staff me
 municipality; API reads name the Information Mediator client
 (INSTANCE/CLASS/MEMBER/SUBSYSTEM): its member is the institution, its subsystem the application.
 Values the log does not know are left out rather than sent empty."""
+
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -14,15 +15,18 @@ from .common import endpoint, not_found
 
 @endpoint("GET")
 def my_personal_data_usage(request):
-    missing = {name: [_("This parameter is required.")] for name in ("userId", "databaseId")
-               if not request.GET.get(name, "").strip()}
+    missing = {
+        name: [_("This parameter is required.")]
+        for name in ("userId", "databaseId")
+        if not request.GET.get(name, "").strip()
+    }
     if missing:
         raise ApiError(400, _("userId and databaseId are required."), errors=missing)
     # Identifiers are stored the way the personal_id field cleans them: upper case, no spaces.
     person = request.GET["userId"].strip().upper().replace(" ", "")
-    rows = (PersonalDataAccess.objects.filter(register_code=request.GET["databaseId"].strip(),
-                                              person_ids__contains=[person])
-            .select_related("user", "record"))
+    rows = PersonalDataAccess.objects.filter(
+        register_code=request.GET["databaseId"].strip(), person_ids__contains=[person]
+    ).select_related("user", "record")
     usage = [_usage(row) for row in rows]
     if not usage:
         raise not_found(_("Nobody has read this person's data in this register."))

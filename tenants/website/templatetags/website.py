@@ -15,7 +15,9 @@ def translation_url(context, language):
         return request.get_full_path()
     found = getattr(request, "_website_translations", None)
     if found is None or found[0] != page.pk:
-        urls = {p.locale.language_code: p.get_url(request)
-                for p in page.get_translations(inclusive=True).live().select_related("locale")}
+        urls = {
+            p.locale.language_code: p.get_url(request)
+            for p in page.get_translations(inclusive=True).live().select_related("locale")
+        }
         found = request._website_translations = (page.pk, urls)
     return found[1].get(language) or request.get_full_path()

@@ -8,8 +8,7 @@ from tenants.registers.models import ApiKey
 
 
 class Command(BaseCommand):
-    help = ("Keys of a municipality's registers API (/api/dr/). "
-            "`create` prints the key once; only its hash is kept.")
+    help = "Keys of a municipality's registers API (/api/dr/). `create` prints the key once; only its hash is kept."
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)
@@ -33,8 +32,9 @@ class Command(BaseCommand):
     def _create(self, tenant, name, write, **options):
         key, plaintext = apikeys.issue_key(name, can_write=write)
         access = "read and write" if key.can_write else "read only"
-        self.stdout.write(f"{tenant.slug}: key “{key.name}” ({key.prefix}, {access}). "
-                          "Store it now; it is not shown again:")
+        self.stdout.write(
+            f"{tenant.slug}: key “{key.name}” ({key.prefix}, {access}). Store it now; it is not shown again:"
+        )
         self.stdout.write(plaintext)
 
     def _list(self, tenant, **options):
@@ -44,8 +44,10 @@ class Command(BaseCommand):
         for key in keys:
             state = f"revoked {_local(key.revoked_at)}" if key.revoked_at else "active"
             used = _local(key.last_used_at) if key.last_used_at else "never"
-            self.stdout.write(f"{key.prefix}  {'write' if key.can_write else 'read '}  {state:<24}  "
-                              f"created {_local(key.created_at)}  last used {used}  {key.name}")
+            self.stdout.write(
+                f"{key.prefix}  {'write' if key.can_write else 'read '}  {state:<24}  "
+                f"created {_local(key.created_at)}  last used {used}  {key.name}"
+            )
 
     def _revoke(self, tenant, prefix, **options):
         if not apikeys.revoke(prefix):
