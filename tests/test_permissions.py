@@ -134,11 +134,11 @@ def objects(alpha):
             },
         )
         own_day, _ = Holiday.objects.get_or_create(
-            date="2026-10-12", defaults={"name_hy": "Քաղաքի օր", "name_en": "Town Day", "name_ru": "День города"}
+            date="2031-08-15", defaults={"name_hy": "Ստուգման օր", "name_en": "Matrix Day", "name_ru": "День проверки"}
         )
         key, _secret = issue_key("matrix")
         user = staff_user(alpha, "colleague@matrix.test", "specialist")
-        return {
+        values = {
             "cases.pk": case.pk,
             "cases.file_id": document.pk,
             "catalogue.code": residence.code,
@@ -152,6 +152,9 @@ def objects(alpha):
             "budget.year": 2026,
             "workcalendar.pk": own_day.pk,
         }
+    yield values
+    with schema_context(alpha.schema_name):  # alpha is shared by the session: leave its calendar as found
+        Holiday.objects.filter(pk=own_day.pk).delete()
 
 
 # What the template gives ------------------------------------------------------------------------
