@@ -300,6 +300,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "queue"),
         "data_folder_out": str(VAR_DIR / "queue"),
         "processed_folder": str(VAR_DIR / "queue-processed"),
+        # kombu keeps its exchange tables here; by default it writes them into the current folder.
+        "control_folder": str(VAR_DIR / "queue-control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
