@@ -62,16 +62,6 @@ def _body(**parts):
     }
 
 
-def _param(name, where, schema, description="", required=False):
-    return {
-        "name": name,
-        "in": where,
-        "required": required or where == "path",
-        "schema": schema,
-        "description": description,
-    }
-
-
 def _operation(operation_id, summary, responses, parameters=(), body=None):
     operation = {
         "operationId": operation_id,
