@@ -68,6 +68,12 @@ def test_enrolment_then_sign_in_with_an_app_code_and_a_backup_code_used_once(tow
     assert 'href="/staff/registers/"' in sheet
     assert client.get(confirmed["Location"]).status_code == 302  # shown once
     assert client.get("/staff/registers/").status_code == 200
+    with schema_context(town.schema_name):
+        from tenants.audit.models import Entry
+
+        enrolled = Entry.objects.filter(action=Entry.Action.TWO_FACTOR_ENROLLED, actor_label="clerk@2fa.test")
+        assert enrolled.count() == 1
+        assert not any(code in str(entry.changes) for entry in Entry.objects.all() for code in codes)
 
     # Next sign-in: a code is asked for; a backup code works once.
     again = password_only(client_for, town, "clerk@2fa.test")
@@ -184,6 +190,10 @@ def test_an_administrator_resets_a_colleagues_devices(town, client_for):
     assert response.status_code == 302
     with schema_context(town.schema_name):
         assert not StaticDevice.objects.filter(user=member).exists()
+        from tenants.audit.models import Entry
+
+        reset_entry = Entry.objects.filter(action=Entry.Action.TWO_FACTOR_RESET, object_id=str(member.pk)).get()
+        assert reset_entry.actor_id == admin.pk
     member_client = password_only(client_for, town, "lost-phone@2fa.test")
     assert member_client.get("/staff/")["Location"].startswith("/staff/two-factor/enrol/")
     # Someone who may not change staff cannot reset anyone.
@@ -207,6 +217,10 @@ def test_the_ministry_resets_a_console_users_devices(client_for, ministry_user):
     assert 'data-user="deputy"' in client.get("/console/users/").content.decode()
     assert client.post(f"/console/users/{colleague.pk}/two-factor/reset/").status_code == 302
     assert not StaticDevice.objects.filter(user=colleague).exists()
+    from tenants.audit.models import Entry
+
+    # The console's own trail, in the public schema.
+    assert Entry.objects.filter(action=Entry.Action.TWO_FACTOR_RESET, object_id=str(colleague.pk)).exists()
 
 
 def test_devices_mean_nothing_in_another_schema(alpha, beta, client_for, ministry_user):

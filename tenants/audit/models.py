@@ -62,6 +62,9 @@ class Entry(models.Model):
         RETRY = "retry", pgettext_lazy("audit action", "provisioning restarted")
         DOMAIN_ADDED = "domain_added", pgettext_lazy("audit action", "domain added")
         DOMAIN_REMOVED = "domain_removed", pgettext_lazy("audit action", "domain removed")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", pgettext_lazy("audit action", "second factor set up")
+        BACKUP_CODES = "2fa_backup_codes", pgettext_lazy("audit action", "new backup codes")
+        TWO_FACTOR_RESET = "2fa_reset", pgettext_lazy("audit action", "second factor reset")
 
     at = models.DateTimeField(_("when"), db_index=True)
     actor_kind = models.CharField(_("who"), max_length=16)

@@ -15,6 +15,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import get_public_schema_name
 
+from tenants.audit.models import Entry
+from tenants.audit.recorder import record
+
 APP_DEVICE_NAME = "authenticator"
 BACKUP_DEVICE_NAME = "backup codes"
 
@@ -64,12 +67,16 @@ def confirm(device, token):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
-        return new_backup_codes(device.user)
+        record(device.user, Entry.Action.TWO_FACTOR_ENROLLED)
+        return new_backup_codes(device.user, audited=False)
 
 
-def new_backup_codes(user):
-    """Replaces the user's backup codes with a new sheet and returns it (shown once)."""
+def new_backup_codes(user, audited=True):
+    """Replaces the user's backup codes with a new sheet and returns it (shown once). The codes
+    themselves never reach the audit trail, only that a sheet was made."""
     with transaction.atomic():
+        if audited:
+            record(user, Entry.Action.BACKUP_CODES)
         StaticDevice.objects.filter(user=user).delete()
         sheet = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
         codes = [StaticToken.random_token() for _ in range(settings.TWO_FACTOR_BACKUP_CODES)]
@@ -109,8 +116,10 @@ def verify(user, token):
 
 def reset(user):
     """Removes every device of `user`: the next sign-in starts a new enrolment."""
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        record(user, Entry.Action.TWO_FACTOR_RESET)
 
 
 def remaining_backup_codes(user):
