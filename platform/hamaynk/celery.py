@@ -1,5 +1,6 @@
 """The Celery app. Tasks sent from a municipality's request carry its schema in their headers
-(tenant-schemas-celery), so the worker runs them in that municipality's schema."""
+(tenant-schemas-celery), so the worker runs them in that municipality's schema. Every task is a
+hamaynk.taskbase.HamaynkTask: a database outage sends it back to the queue instead of dropping it."""
 
 import os
 
@@ -7,7 +8,7 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hamaynk.settings")
 
-app = CeleryApp("hamaynk")
+app = CeleryApp("hamaynk", task_cls="hamaynk.taskbase:HamaynkTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

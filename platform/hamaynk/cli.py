@@ -7,7 +7,9 @@ hamaynk template check PATH      validate a template folder
 hamaynk golden build|status      the golden schema
 hamaynk migrate-all              migrate every municipality in parallel, with a report
 hamaynk apikey create|list|revoke --municipality SLUG ...   a municipality's API keys
+hamaynk web                      the web server (gunicorn; WEB_PROCESSES × WEB_THREADS)
 hamaynk worker                   a Celery worker
+hamaynk beat                     the scheduler of periodic tasks (one per database)
 hamaynk <django command> ...     any other Django management command
 """
 
@@ -24,11 +26,24 @@ def main(argv=None):
     if command in ("-h", "--help", "help") and len(argv) <= 2:
         print(__doc__)
         return 0
+    # Each process names its database connections after its command (pg_stat_activity).
+    os.environ["HAMAYNK_COMMAND"] = command
     if command == "run":
         from hamaynk.devserver import run
 
         return run(argv[2:])
+    if command == "web":
+        from hamaynk.webserver import main as web
+
+        return web(argv[2:])
+    if command == "beat":
+        from hamaynk.beat import main as beat
+
+        return beat(argv[2:])
     if command == "worker":
+        if "--beat" in argv[2:] or "-B" in argv[2:]:
+            print("The scheduler runs as its own process: `hamaynk beat`, never inside a worker.", file=sys.stderr)
+            return 2
         from hamaynk.celery import app
 
         app.worker_main(["worker", "--loglevel", os.environ.get("LOG_LEVEL", "INFO"), *argv[2:]])

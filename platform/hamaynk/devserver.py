@@ -2,17 +2,18 @@
 
 Without DATABASE_URL it starts an embedded PostgreSQL (pgserver) under var/; without
 CELERY_BROKER_URL the worker reads a file-system queue under var/. On first start it provisions
-the demo municipalities, then runs the web server and a worker until Ctrl-C.
+the demo municipalities, then starts the platform's processes (hamaynk.processes.PROCESSES: the
+gunicorn web server, a worker and the one beat) until Ctrl-C or SIGTERM, and leaves none behind
+even when it is killed itself.
 """
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
+
+from hamaynk.processes import PROCESSES, Supervisor
 
 DEMO_PASSWORD = "hamaynk-demo"
 MINISTRY_USER = "ministry"
@@ -51,7 +52,7 @@ def _prepare_environment(args):
     return server
 
 
-def _first_start(stdout):
+def _first_start(stdout, demo=True):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django_tenants.utils import tenant_context
@@ -72,6 +73,8 @@ def _first_start(stdout):
     from provisioning.management.commands.provision import request_from_row
     from provisioning.pipeline import AlreadyProvisioned, provision
 
+    if not demo:
+        return []
     demo = Path(__file__).resolve().parents[2] / "provisioning" / "demo" / "municipalities.csv"
     with open(demo, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -115,7 +118,8 @@ def run(argv):
     parser = argparse.ArgumentParser(prog="hamaynk run", description=__doc__)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--bind", default="127.0.0.1")
-    parser.add_argument("--no-worker", action="store_true")
+    parser.add_argument("--no-worker", action="store_true", help="start the web server only")
+    parser.add_argument("--no-demo", action="store_true", help="do not provision the demo municipalities")
     args = parser.parse_args(argv)
 
     server = _prepare_environment(args)
@@ -127,30 +131,11 @@ def run(argv):
     from hamaynk.celery import broker_mode
 
     print("Preparing the database and the demo municipalities...", flush=True)
-    rows = _first_start(sys.stdout)
+    rows = _first_start(sys.stdout, demo=not args.no_demo)
 
-    env = dict(os.environ)
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hamaynk.cli",
-                "runserver",
-                f"{args.bind}:{args.port}",
-                "--noreload",
-                "--skip-checks",
-            ],
-            env=env,
-        )
-    ]
-    if not args.no_worker:
-        children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "hamaynk.cli", "worker", "--pool", "solo", "--beat", "--loglevel", "WARNING"],
-                env=env,
-            )
-        )
+    os.environ["WEB_BIND"] = f"{args.bind}:{args.port}"
+    processes = [p for p in PROCESSES if not (args.no_worker and p.background)]
+    supervisor = Supervisor(processes).start()
 
     port = f":{args.port}"
     mode = broker_mode()
@@ -169,28 +154,25 @@ Hamaynk is running.
   Second step of every login above: the code of an authenticator app (TOTP) set up with the key
   {DEMO_TOTP_KEY}, e.g. `oathtool --totp -b {DEMO_TOTP_KEY}`
   Database: {"embedded PostgreSQL under " + os.environ["HAMAYNK_VAR_DIR"] if server else "DATABASE_URL"}
-  Background tasks: {mode}{" queue under " + os.environ["HAMAYNK_VAR_DIR"] + " (no broker needed)" if mode == "filesystem" else ""}
+  Background tasks: {_queue_line(mode)}
+  Processes: {", ".join(f"{p.name} (pid {supervisor.children[p.name].pid})" for p in processes)}
 Press Ctrl-C to stop.
 """,
         flush=True,
     )
+    ended = supervisor.wait()
+    if ended:
+        code = supervisor.children[ended].returncode
+        print(f"The {ended} process stopped (exit status {code}); stopping the others.", flush=True)
+    else:
+        print("Stopping...", flush=True)
+    supervisor.stop()
+    return 1 if ended else 0
 
-    def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
 
-    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop()
-    return 0
+def _queue_line(mode):
+    if mode == "filesystem":
+        return f"file-system queue under {os.environ['HAMAYNK_VAR_DIR']} (no broker needed)"
+    if mode == "rabbitmq":
+        return "RabbitMQ broker (CELERY_BROKER_URL)"
+    return f"{mode} (CELERY_BROKER_URL)"

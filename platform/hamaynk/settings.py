@@ -40,6 +40,13 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 # hundreds of schemas are visited by one process.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that does not answer fails a connection attempt after this many seconds instead of
+# holding a request or a task forever; each process names itself (hamaynk-web, hamaynk-worker,
+# hamaynk-beat …) so pg_stat_activity shows who holds which connection.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10))
+DATABASES["default"]["OPTIONS"].setdefault(
+    "application_name", env.str("DB_APPLICATION_NAME", default=f"hamaynk-{env.str('HAMAYNK_COMMAND', default='app')}")
+)
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -169,6 +176,16 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "hamaynk.wsgi.application"
+
+# The web server (`hamaynk web`, hamaynk.webserver): gunicorn, WEB_PROCESSES × WEB_THREADS
+# requests at a time and at most that many database connections (one per thread).
+WEB_BIND = env.str("WEB_BIND", default="127.0.0.1:8000")
+WEB_PROCESSES = env.int("WEB_PROCESSES", default=2)
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+WEB_TIMEOUT = env.int("WEB_TIMEOUT", default=120)  # a request running longer has its process restarted
+WEB_GRACEFUL_TIMEOUT = env.int("WEB_GRACEFUL_TIMEOUT", default=20)  # on stop, for requests under way
+WEB_KEEPALIVE = env.int("WEB_KEEPALIVE", default=5)
+WEB_ACCESS_LOG = env.bool("WEB_ACCESS_LOG", default=False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -315,11 +332,24 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A task that meets a database outage goes back to the queue (hamaynk.taskbase): waits of 1, 2,
+# 4 … seconds up to TASK_RETRY_BACKOFF_MAX, TASK_DATABASE_RETRIES times (at least 7 minutes in all).
+TASK_DATABASE_RETRIES = env.int("TASK_DATABASE_RETRIES", default=20)
+TASK_RETRY_BACKOFF_MAX = env.float("TASK_RETRY_BACKOFF_MAX", default=60.0)
+# Periodic work, sent by the one `hamaynk beat` process (never by a worker).
 CELERY_BEAT_SCHEDULE = {
-    "collect-statistics": {"task": "hamaynk.tenancy.tasks.collect_all_statistics", "schedule": 3600.0},
-    "resume-stalled-provisioning": {"task": "provisioning.tasks.resume_stalled_runs", "schedule": 60.0},
+    "collect-statistics": {
+        "task": "hamaynk.tenancy.tasks.collect_all_statistics",
+        "schedule": env.float("STATISTICS_EVERY_SECONDS", default=3600.0),
+    },
+    "resume-stalled-provisioning": {
+        "task": "provisioning.tasks.resume_stalled_runs",
+        "schedule": env.float("RESUME_PROVISIONING_EVERY_SECONDS", default=60.0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often `hamaynk beat` checks the connection that holds its one-per-database lock.
+BEAT_LOCK_CHECK_SECONDS = env.float("BEAT_LOCK_CHECK_SECONDS", default=5.0)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
