@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
+from hamaynk import events
 from hamaynk.errors import FieldErrors
 from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
@@ -278,7 +279,21 @@ def step_activate(context):
     municipality.activated_at = timezone.now()
     municipality.template_version = template.version
     municipality.save(update_fields=["status", "activated_at", "template_version", "updated_at"])
+    events.record("municipality.provisioned", municipality, municipality_facts(municipality), municipality=municipality)
     transaction.on_commit(lambda: routing.forget_municipality(municipality))
+
+
+def municipality_facts(municipality):
+    """What the platform's events say about a municipality (public facts only)."""
+    return {
+        "uuid": str(municipality.uuid),
+        "slug": municipality.slug,
+        "status": municipality.status,
+        "region": municipality.region.code,
+        "template": municipality.template_name,
+        "template_version": municipality.template_version,
+        "names": {"hy": municipality.name_hy, "en": municipality.name_en, "ru": municipality.name_ru},
+    }
 
 
 STEP_FUNCTIONS = {

@@ -160,6 +160,7 @@ def test_notifications_are_sent_once_after_commit_and_never_on_rollback(town, ce
     import time
 
     from hamaynk.sms import MemorySmsBackend
+    from tests.events_helpers import relay_once
 
     settings.SMS_BACKEND = "hamaynk.sms.MemorySmsBackend"
     MemorySmsBackend.outbox.clear()
@@ -177,6 +178,7 @@ def test_notifications_are_sent_once_after_commit_and_never_on_rollback(town, ce
             applicant={**APPLICANT, "email": "kept@example.am", "language": "en"},
             channel="window",
         )
+    relay_once()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not [m for m in mail.outbox if "kept@example.am" in m.to]:
         time.sleep(0.1)

@@ -70,6 +70,8 @@ SHARED_APPS = [
     # The audit trail's table is in the public schema (the ministry's changes) and in every
     # municipality's schema (its own), like the users it records.
     "tenants.audit",
+    # The event outbox: platform events in the public schema, a municipality's in its own.
+    "hamaynk.events",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -87,6 +89,7 @@ TENANT_APPS = [
     "tenants.cases",
     "tenants.budget",
     "tenants.audit",
+    "hamaynk.events",
     # The website: Wagtail in every municipality's schema (pages, images, documents, search
     # index, moderation workflows), with its pages and branding in tenants.website.
     "tenants.website",
@@ -350,6 +353,19 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often `hamaynk beat` checks the connection that holds its one-per-database lock.
 BEAT_LOCK_CHECK_SECONDS = env.float("BEAT_LOCK_CHECK_SECONDS", default=5.0)
+
+# Events (hamaynk.events, docs/events.md): the outbox relayed by `hamaynk relay` to a durable topic
+# exchange on EVENTS_BROKER_URL (the Celery broker by default; without an AMQP broker the relay
+# feeds the internal consumers only) and to the internal consumers through the Celery queue.
+EVENTS_BROKER_URL = env.str("EVENTS_BROKER_URL", default=CELERY_BROKER_URL)
+EVENTS_EXCHANGE = env.str("EVENTS_EXCHANGE", default="hamaynk.events")
+EVENTS_BROKER_TIMEOUT = env.float("EVENTS_BROKER_TIMEOUT", default=5.0)  # every broker wait, in seconds
+EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)
+EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=5.0)
+EVENTS_RELAY_BACKOFF_MAX_SECONDS = env.float("EVENTS_RELAY_BACKOFF_MAX_SECONDS", default=30.0)
+EVENTS_CONSUMER_MAX_ATTEMPTS = env.int("EVENTS_CONSUMER_MAX_ATTEMPTS", default=8)
+EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
+EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=600.0)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hamaynk import csvinput
+from hamaynk import csvinput, events
 
 from .models import Category, Import, Line
 
@@ -164,4 +164,6 @@ def apply(lines, *, user, file_name, sha256):
                 for (year, category), (planned, executed) in lines.items()
             ]
         )
-        return Import.objects.create(user=user, file_name=file_name[:255], sha256=sha256, years=years, rows=len(lines))
+        done = Import.objects.create(user=user, file_name=file_name[:255], sha256=sha256, years=years, rows=len(lines))
+        events.record("budget.published", done, {"import_id": done.pk, "years": years, "rows": len(lines)})
+        return done

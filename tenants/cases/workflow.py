@@ -1,8 +1,9 @@
 """Case handling: submission with gapless numbers, transitions declared by the service's
 workflow and allowed by role, deadlines in working days with pauses, assignment.
 
-Every change goes through here: the case row is locked, the history is appended, and the
-applicant is notified after commit (never for a transaction that rolled back)."""
+Every change goes through here: the case row is locked, the history is appended, and its
+events are written to the outbox in the same transaction (hamaynk.events): the applicant's
+notification follows from them, never for a transaction that rolled back."""
 
 import datetime
 import re
@@ -12,12 +13,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hamaynk import inputs
+from hamaynk import events, inputs
 from hamaynk.errors import FieldErrors
 from tenants.registers.fields import FieldError
 from tenants.workcalendar.calendar import WorkingCalendar
 
-from . import documents, notify
+from . import documents
 from .models import Case, CaseCounter, CaseEvent
 
 # No 0/O, 1/I/L: a code read aloud at the window or typed from a receipt is not misread.
@@ -108,7 +109,18 @@ def submit(service, raw, *, applicant, channel, user=None, now=None):
         event = CaseEvent.objects.create(
             case=case, user=user, by_applicant=user is None, action="submit", to_state=case.state, public=True
         )
-        notify.after_commit(case, event)
+        events.record(
+            "case.submitted",
+            case,
+            {
+                "case_id": case.pk,
+                "reg_number": case.reg_number,
+                "service": service.code,
+                "channel": case.channel,
+                "state": case.state,
+                "case_event_id": event.pk,
+            },
+        )
     return case
 
 
@@ -168,11 +180,41 @@ def apply(case, code, *, user=None, applicant=False, comment="", today=None):
             comment=comment.strip(),
             public=bool(entering.get("public")),
         )
+        _record_transition(case, event, transition, entering)
         if transition.get("output"):
-            documents.issue_output(case, event, user=None if applicant else user)
-        if event.public:
-            notify.after_commit(case, event)
+            output = documents.issue_output(case, event, user=None if applicant else user)
+            events.record(
+                "case.output_issued",
+                case,
+                {**_case_facts(case, event), "file_id": output.pk, "name": output.name},
+            )
     return case
+
+
+def _case_facts(case, event):
+    return {"case_id": case.pk, "reg_number": case.reg_number, "service": case.service.code, "case_event_id": event.pk}
+
+
+def _record_transition(case, event, transition, entering):
+    """Every transition changes the status; some also ask the applicant for information (the
+    clock pauses) or decide the case."""
+    facts = _case_facts(case, event)
+    events.record(
+        "case.status_changed",
+        case,
+        {
+            **facts,
+            "action": event.action,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "public": event.public,
+            "by_applicant": event.by_applicant,
+        },
+    )
+    if entering.get("pauses"):
+        events.record("case.information_requested", case, {**facts, "state": case.state})
+    if transition.get("decision"):
+        events.record("case.decided", case, {**facts, "decision": case.decision})
 
 
 def write_decision_record(case, user=None):

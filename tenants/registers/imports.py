@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hamaynk import csvinput
+from hamaynk import csvinput, events
 
 from .fields import FieldError
 from .models import RecordChange, UniqueValue
@@ -146,6 +146,7 @@ def _write(register, cleaned, user):
         for start in range(0, len(cleaned), BATCH):
             batch = cleaned[start : start + BATCH]
             ids = _next_ids(len(batch))
+            uuids = [uuid.uuid4() for _ in batch]
             _copy(
                 cursor,
                 "registers_record",
@@ -165,7 +166,7 @@ def _write(register, cleaned, user):
                     [
                         record_id,
                         register.pk,
-                        uuid.uuid4(),
+                        record_uuid,
                         json.dumps(data, ensure_ascii=False),
                         search_text(register, data),
                         1,
@@ -174,7 +175,7 @@ def _write(register, cleaned, user):
                         user_id,
                         user_id,
                     ]
-                    for record_id, data in zip(ids, batch)
+                    for record_id, record_uuid, data in zip(ids, uuids, batch)
                 ),
             )
             _copy(
@@ -186,6 +187,21 @@ def _write(register, cleaned, user):
                     for record_id, data in zip(ids, batch)
                     for code in unique_fields
                     if code in data
+                ),
+            )
+            events.record_many(
+                "register.record.created",
+                (
+                    (
+                        ("registers.record", record_id),
+                        {
+                            "register": register.code,
+                            "record_id": record_id,
+                            "record_uuid": str(record_uuid),
+                            "version": 1,
+                        },
+                    )
+                    for record_id, record_uuid in zip(ids, uuids)
                 ),
             )
             _copy(

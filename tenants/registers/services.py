@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamaynk import events
 from hamaynk.errors import FieldErrors
 
 from .fields import FieldError
@@ -149,6 +150,7 @@ def create(register, raw, *, user=None, actor="", action=RecordChange.Action.CRE
         RecordChange.objects.create(
             record=record, action=action, user=user, actor=actor, changes={k: [None, v] for k, v in data.items()}
         )
+        events.record("register.record.created", record, record_facts(register, record))
     return record
 
 
@@ -182,6 +184,7 @@ def update(record, raw, *, user=None, actor="", expected_version=None):
         RecordChange.objects.create(
             record=current, action=RecordChange.Action.UPDATE, user=user, actor=actor, changes=diff
         )
+        events.record("register.record.changed", current, {**record_facts(register, current), "fields": sorted(diff)})
     record.__dict__.update(current.__dict__)
     return current
 
@@ -201,7 +204,19 @@ def delete(record, *, user=None, actor=""):
             actor=actor,
             changes={k: [v, None] for k, v in current.data.items()},
         )
+        events.record("register.record.deleted", current, record_facts(current.register, current))
     return current
+
+
+def record_facts(register, record):
+    """What a record's events say about it: which record, never its values (they may be
+    personal data; a consumer entitled to them reads the record, logging the read)."""
+    return {
+        "register": register.code,
+        "record_id": record.pk,
+        "record_uuid": str(record.uuid),
+        "version": record.version,
+    }
 
 
 # Finding records -----------------------------------------------------------------------------

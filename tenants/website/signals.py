@@ -5,6 +5,7 @@ from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from hamaynk import events
 from tenants.profile.models import MunicipalProfile
 
 from . import context
@@ -16,6 +17,27 @@ from .models import Branding
 @receiver(post_page_move)
 def _page_changed(**kwargs):
     context.forget()
+
+
+@receiver(page_published)
+def _record_publication(instance, revision=None, **kwargs):
+    """The outbox's `page.published`, for consumers that follow the website (open data, search)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.schema_name in ("public", settings.GOLDEN_SCHEMA_NAME):
+        return  # no municipality's website: nobody to tell
+    events.record(
+        "page.published",
+        ("wagtailcore.page", instance.pk),
+        {
+            "page_id": instance.pk,
+            "revision_id": revision.pk if revision else None,
+            "locale": instance.locale.language_code,
+            "url_path": instance.url_path,
+            "title": instance.title,
+        },
+    )
 
 
 @receiver(post_delete)

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hamaynk import events
 from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
 from hamaynk.tenancy.models import Domain, Municipality
 from provisioning.golden import GoldenSchemaError
 from provisioning.models import ProvisioningRun
-from provisioning.pipeline import RequestInvalid, submit
+from provisioning.pipeline import RequestInvalid, municipality_facts, submit
 from provisioning.requests import validate_domain
 from provisioning.tasks import dispatch
 from provisioning.template_format import InvalidTemplate
@@ -171,6 +172,13 @@ def audit(request):
     return audit_views.entries_page(request, "audit/console_entries.html")
 
 
+STATUS_EVENTS = {
+    Municipality.Status.SUSPENDED: "municipality.suspended",
+    Municipality.Status.ARCHIVED: "municipality.archived",
+    Municipality.Status.ACTIVE: "municipality.reactivated",
+}
+
+
 @ministry_staff_required
 @require_POST
 def change_status(request, uuid):
@@ -182,6 +190,9 @@ def change_status(request, uuid):
         else:
             municipality.status = target
             municipality.save(update_fields=["status", "updated_at"])
+            events.record(
+                STATUS_EVENTS[target], municipality, municipality_facts(municipality), municipality=municipality
+            )
             transaction.on_commit(lambda: routing.forget_municipality(municipality))
             messages.success(
                 request,

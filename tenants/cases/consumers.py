@@ -1,27 +1,34 @@
-from celery import shared_task
+"""Telling applicants, driven by the case events: email (and SMS when a phone is known) in the
+applicant's language. The events carry ids only; this consumer is entitled to the applicant's
+contact details and reads them from the municipality's schema when it runs, so a broker outage
+delays a notification and loses none, and a saved application never shows an error."""
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from hamaynk.tenancy.tasks import municipal_task
+from hamaynk.events.registry import consumer
 
 from .models import Case, CaseEvent
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
-@municipal_task
-def notify_applicant(case_id, event_id):
-    from django.db import connection
-
-    case = Case.objects.select_related("service").get(pk=case_id)
-    event = CaseEvent.objects.get(pk=event_id)
+@consumer("cases.applicant_notification", {"case.submitted", "case.status_changed"})
+def notify_applicant(event):
+    """Submissions and the changes the applicant is meant to see (public history entries)."""
+    if event.type == "case.status_changed" and not event.payload.get("public"):
+        return
+    case = Case.objects.select_related("service").get(pk=event.payload["case_id"])
+    if not (case.applicant_email or case.applicant_phone):
+        return
+    history = CaseEvent.objects.get(pk=event.payload["case_event_id"])
     municipality = connection.tenant
     with translation.override(case.applicant_language or "hy"):
         context = {
             "case": case,
-            "event": event,
+            "event": history,
             "municipality": municipality,
             "track_url": municipality.site_url(f"/track/?code={case.tracking_code}"),
         }

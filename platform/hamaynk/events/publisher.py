@@ -1,0 +1,115 @@
+"""Publishing to the external exchange with pika: a durable topic exchange, persistent
+messages, publisher confirms, and timeouts on every wait so a broker that accepts connections
+and answers nothing (a black hole) makes the publish fail instead of hanging."""
+
+import json
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pika
+import pika.exceptions
+
+# What a failed publish raises, whatever the way the broker failed.
+BrokerUnavailable = (pika.exceptions.AMQPError, OSError)
+
+
+def routing_key(event):
+    return f"{event.municipality_slug or 'platform'}.{event.type}"
+
+
+def message_body(event):
+    return json.dumps(
+        {
+            "id": str(event.id),
+            "type": event.type,
+            "version": event.version,
+            "municipality": {"uuid": str(event.municipality_uuid or ""), "slug": event.municipality_slug},
+            "aggregate": {"type": event.aggregate_type, "id": event.aggregate_id},
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": event.payload,
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def cloudevents_headers(event, source_domain):
+    """The CloudEvents AMQP binding's attributes (binary mode, `cloudEvents_` prefix)."""
+    source = (
+        f"//{source_domain}/municipalities/{event.municipality_uuid}"
+        if event.municipality_uuid
+        else (f"//{source_domain}")
+    )
+    return {
+        "cloudEvents_specversion": "1.0",
+        "cloudEvents_id": str(event.id),
+        "cloudEvents_type": f"am.hamaynk.{event.type}.v{event.version}",
+        "cloudEvents_source": source,
+        "cloudEvents_subject": f"{event.aggregate_type}/{event.aggregate_id}",
+        "cloudEvents_time": event.occurred_at.isoformat(),
+        "cloudEvents_datacontenttype": "application/json",
+    }
+
+
+def pika_url(url):
+    """Celery's spelling of the default virtual host ("amqp://host//") in pika's ("/%2F")."""
+    parts = urlsplit(url)
+    path = parts.path
+    if path in ("", "/", "//"):
+        path = "/%2F"
+    elif path.startswith("//"):
+        path = "/" + quote(path[1:], safe="")
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+class Publisher:
+    def __init__(self, url, exchange, *, source_domain, timeout=5.0):
+        self.url = url
+        self.exchange = exchange
+        self.source_domain = source_domain
+        self.timeout = timeout
+        self._connection = None
+        self._channel = None
+
+    def _connect(self):
+        parameters = pika.URLParameters(pika_url(self.url))
+        parameters.socket_timeout = self.timeout
+        parameters.stack_timeout = self.timeout * 2
+        parameters.blocked_connection_timeout = self.timeout
+        parameters.connection_attempts = 1
+        # A silent broker is noticed within about two heartbeats while a confirm is awaited.
+        parameters.heartbeat = max(2, int(self.timeout))
+        self._connection = pika.BlockingConnection(parameters)
+        self._channel = self._connection.channel()
+        self._channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        self._channel.confirm_delivery()
+
+    def publish(self, event):
+        """Returns once the broker confirmed the message; raises BrokerUnavailable otherwise."""
+        if self._channel is None or not self._channel.is_open:
+            self.close()
+            self._connect()
+        try:
+            self._channel.basic_publish(
+                self.exchange,
+                routing_key(event),
+                message_body(event),
+                pika.BasicProperties(
+                    content_type="application/json",
+                    delivery_mode=2,  # persistent
+                    message_id=str(event.id),
+                    type=event.type,
+                    timestamp=int(event.occurred_at.timestamp()),
+                    app_id="hamaynk",
+                    headers=cloudevents_headers(event, self.source_domain),
+                ),
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except Exception:  # closing a broken connection: nothing more to do
+                pass

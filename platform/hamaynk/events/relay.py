@@ -1,0 +1,305 @@
+"""The relay: takes unsent events from the outboxes and hands them on, marking each sent only
+once the broker confirmed it.
+
+It never scans every schema in a loop. Recording transactions add their schema to a small index
+in the public schema and NOTIFY on commit; the relay LISTENs, drains the schemas it is told about,
+reads the index every few seconds as a safety net, and once at start looks at every schema (a
+relay that died between emptying the index and reading a notification would otherwise leave
+those events until the next change in that schema).
+
+Draining one schema: take its advisory lock (one relay per schema at a time, so order is kept),
+read a batch in sequence order, publish each event to the external exchange (when there is a
+broker) and stop at the first failure, send one dispatch task for the internal consumers of the
+confirmed prefix, then mark that prefix sent. A crash anywhere before the mark sends the prefix
+again: delivery is at least once, and consumers keep receipts."""
+
+import dataclasses
+import datetime
+import signal
+import threading
+import time
+
+import structlog
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+
+from . import registry
+from .outbox import CHANNEL
+from .publisher import BrokerUnavailable, Publisher
+
+log = structlog.get_logger(__name__)
+
+LOCK_NAMESPACE = 74_201  # the advisory lock's first key: "events relay"
+
+
+@dataclasses.dataclass
+class OutboxEvent:
+    seq: int
+    id: object
+    type: str
+    version: int
+    municipality_uuid: object
+    municipality_slug: str
+    aggregate_type: str
+    aggregate_id: str
+    occurred_at: datetime.datetime
+    payload: dict
+
+
+COLUMNS = [f.name for f in dataclasses.fields(OutboxEvent)]
+
+
+class InternalDispatcher:
+    """Sends the dispatch task over the Celery broker (RabbitMQ with publisher confirms, or the
+    laptop's file-system queue), on a connection of its own with short timeouts."""
+
+    def __init__(self, broker_url=None, timeout=5.0):
+        from hamaynk.celery import app
+
+        self.app = app
+        self.url = broker_url or settings.CELERY_BROKER_URL
+        options = {} if self.url.startswith("filesystem") else {"read_timeout": timeout, "write_timeout": timeout}
+        self.timeout = timeout
+        self._options = options
+        self._connection = None
+        self._producer = None
+
+    def send(self, schema, event_ids):
+        from .tasks import dispatch
+
+        if self._producer is None:
+            self._connection = self.app.connection_for_write(
+                self.url, connect_timeout=self.timeout, transport_options=self._options
+            )
+            self._connection.ensure_connection(max_retries=1)
+            self._producer = self._connection.Producer()
+        try:
+            dispatch.apply_async(
+                ([str(i) for i in event_ids],),
+                headers={"_schema_name": schema},
+                producer=self._producer,
+                retry=False,
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        connection_, self._connection, self._producer = self._connection, None, None
+        if connection_ is not None:
+            try:
+                connection_.release()
+            except Exception:  # a broken connection: nothing more to release
+                pass
+
+
+class Relay:
+    def __init__(self, *, publisher=None, dispatcher=None, batch_size=None, sweep_seconds=None, out=None):
+        self.publisher = publisher
+        self.dispatcher = dispatcher or InternalDispatcher()
+        self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH
+        self.sweep_seconds = sweep_seconds or settings.EVENTS_RELAY_SWEEP_SECONDS
+        self.stopping = threading.Event()
+        self.out = out
+        self.sent = 0
+        self._listener = None
+        self._failures = 0
+
+    @classmethod
+    def from_settings(cls, broker_url=None, **kwargs):
+        """With an AMQP broker: the external exchange and the consumers; without one (the laptop's
+        file-system queue) the consumers only."""
+        url = broker_url or settings.EVENTS_BROKER_URL
+        publisher = None
+        if url.startswith("amqp"):
+            publisher = Publisher(
+                url,
+                settings.EVENTS_EXCHANGE,
+                source_domain=settings.PLATFORM_DOMAIN,
+                timeout=settings.EVENTS_BROKER_TIMEOUT,
+            )
+        dispatcher = InternalDispatcher(broker_url, timeout=settings.EVENTS_BROKER_TIMEOUT)
+        return cls(publisher=publisher, dispatcher=dispatcher, **kwargs)
+
+    def describe(self):
+        if self.publisher is None:
+            return (
+                "Relaying events to the internal consumers only: there is no AMQP broker "
+                f"({self.dispatcher.url.split(':')[0]} queue), so nothing goes to an external exchange."
+            )
+        return f"Relaying events to the exchange {self.publisher.exchange!r} and to the internal consumers."
+
+    # The loop -----------------------------------------------------------------------------------
+
+    def run(self, install_signals=True):
+        if install_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: self.stopping.set())
+        self._say(self.describe())
+        pending = None
+        next_sweep = 0.0
+        while not self.stopping.is_set():
+            try:
+                if self._listener is None:
+                    self._listen()
+                    pending = set(self.schemas_with_unsent_events())  # the start's full look
+                    next_sweep = time.monotonic() + self.sweep_seconds
+                pending |= self._notified(timeout=0 if pending else max(0.0, next_sweep - time.monotonic()))
+                if time.monotonic() >= next_sweep:
+                    pending |= set(self.indexed_schemas())
+                    next_sweep = time.monotonic() + self.sweep_seconds
+                pending = self.drain_all(pending)
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("events.relay_database_unavailable", error=str(exc))
+                self._close_listener()
+                connection.close()
+                self._wait(self._backoff())
+        self._close_listener()
+        if self.publisher:
+            self.publisher.close()
+        self.dispatcher.close()
+        connection.close()
+        self._say(f"Relay stopped after sending {self.sent} events.")
+        return self.sent
+
+    def drain_all(self, schemas):
+        """Drains each schema; returns those still pending (a broker failure leaves them)."""
+        left = set()
+        for schema in sorted(schemas):
+            if self.stopping.is_set():
+                left.add(schema)
+                continue
+            try:
+                more = self.drain(schema)
+                self._failures = 0
+            except BrokerUnavailable as exc:
+                log.warning("events.broker_unavailable", error=repr(exc), schema=schema)
+                left |= {s for s in schemas if s >= schema}
+                self._wait(self._backoff())
+                break
+            if more:
+                left.add(schema)
+        return left
+
+    def drain(self, schema, limit_batches=None):
+        """Sends one schema's unsent events, batch by batch. Returns True when another relay holds
+        the schema (it may still have events), False when it is empty."""
+        quoted = connection.ops.quote_name(schema)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
+            if not cursor.fetchone()[0]:
+                return True
+            try:
+                batches = 0
+                while not self.stopping.is_set():
+                    cursor.execute(
+                        f"SELECT {', '.join(COLUMNS)} FROM {quoted}.events_event "
+                        "WHERE sent_at IS NULL ORDER BY seq LIMIT %s",
+                        [self.batch_size],
+                    )
+                    events = [OutboxEvent(*row) for row in cursor.fetchall()]
+                    if not events:
+                        cursor.execute("DELETE FROM public.events_pendingschema WHERE schema_name = %s", [schema])
+                        return False
+                    self._send(schema, events, cursor, quoted)
+                    batches += 1
+                    if limit_batches and batches >= limit_batches:
+                        return True
+                return True
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
+
+    def _send(self, schema, events, cursor, quoted):
+        confirmed, failure = [], None
+        if self.publisher is None:
+            confirmed = events
+        else:
+            for event in events:
+                try:
+                    self.publisher.publish(event)
+                except BrokerUnavailable as exc:
+                    failure = exc
+                    break
+                confirmed.append(event)
+        if confirmed:
+            wanted = [e.id for e in confirmed if registry.interested(e)]
+            if wanted:
+                self.dispatcher.send(schema, wanted)
+            cursor.execute(
+                f"UPDATE {quoted}.events_event SET sent_at = now() WHERE seq = ANY(%s)", [[e.seq for e in confirmed]]
+            )
+            self.sent += len(confirmed)
+        if failure is not None:
+            raise failure
+
+    # Finding work -------------------------------------------------------------------------------
+
+    def indexed_schemas(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT schema_name FROM public.events_pendingschema")
+            return [row[0] for row in cursor.fetchall()]
+
+    def schemas_with_unsent_events(self, chunk=200):
+        """Every schema with an outbox (but the golden one) that holds an unsent event."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relname = 'events_event' AND c.relkind = 'r' AND n.nspname <> %s",
+                [settings.GOLDEN_SCHEMA_NAME],
+            )
+            schemas = [row[0] for row in cursor.fetchall()]
+            found = []
+            for start in range(0, len(schemas), chunk):
+                part = schemas[start : start + chunk]
+                cursor.execute(
+                    " UNION ALL ".join(
+                        f"SELECT %s WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(s)}.events_event "
+                        "WHERE sent_at IS NULL)"
+                        for s in part
+                    ),
+                    part,
+                )
+                found += [row[0] for row in cursor.fetchall()]
+        return found
+
+    def _listen(self):
+        connection.ensure_connection()
+        listener = connection.get_new_connection(connection.get_connection_params())
+        listener.autocommit = True
+        listener.execute(f"LISTEN {CHANNEL}")
+        self._listener = listener
+
+    def _notified(self, timeout):
+        """Schema names notified within `timeout` seconds (all that are already waiting, at least)."""
+        names = set()
+        try:
+            # Wait for the first one only as long as asked, then take the others already there.
+            for notify in self._listener.notifies(timeout=max(timeout, 0.001), stop_after=1):
+                names.add(notify.payload)
+            if names:
+                for notify in self._listener.notifies(timeout=0.001, stop_after=100_000):
+                    names.add(notify.payload)
+        except Exception as exc:
+            raise OperationalError(f"the LISTEN connection failed: {exc}") from exc
+        return names
+
+    def _close_listener(self):
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            try:
+                listener.close()
+            except Exception:  # already broken
+                pass
+
+    def _backoff(self):
+        self._failures += 1
+        return min(settings.EVENTS_RELAY_BACKOFF_MAX_SECONDS, 0.5 * 2 ** (self._failures - 1))
+
+    def _wait(self, seconds):
+        self.stopping.wait(seconds)
+
+    def _say(self, text):
+        log.info("events.relay", message=text)
+        if self.out is not None:
+            self.out.write(text + "\n")
+            self.out.flush()

@@ -1,0 +1,271 @@
+"""Events: the outbox is written with the change (never without it), the relay hands events on
+and marks them sent, consumers take each event once, failures end as dead letters that can be
+replayed, and one municipality's events never reach another's schema."""
+
+import io
+import uuid
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+from hamaynk import events
+from hamaynk.events import registry
+from hamaynk.events.models import DeadLetter, Event, PendingSchema, ProcessedEvent
+from tenants.cases import workflow
+from tenants.catalogue.models import Service
+from tests.events_helpers import relay_once, wait_for
+
+RESIDENCE = {
+    "psn": "1234567890",
+    "last_name": "Պետրոսյան",
+    "first_name": "Անի",
+    "address": "Կենտրոն, Բաղրամյան, 11, 4",
+    "purpose": "Բանկ",
+}
+
+
+def submit(municipality, email):
+    with schema_context(municipality.schema_name):
+        service = Service.objects.get(code="residence_certificate")
+        return workflow.submit(
+            service,
+            RESIDENCE,
+            applicant={"name": "Անի Պետրոսյան", "email": email, "language": "en"},
+            channel="window",
+        )
+
+
+def outbox(municipality, **filters):
+    with schema_context(municipality.schema_name):
+        return list(Event.objects.filter(**filters).order_by("seq"))
+
+
+def notifications_to(email):
+    return [m for m in mail.outbox if m.to == [email]]
+
+
+def test_a_provisioned_municipality_has_the_outbox_tables(alpha):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_name LIKE 'events_%%'",
+            [alpha.schema_name],
+        )
+        assert {row[0] for row in cursor.fetchall()} >= {"events_event", "events_processedevent"}
+
+
+def test_a_submission_writes_its_event_with_the_change_and_a_rollback_writes_none(alpha):
+    case = submit(alpha, "outbox@example.am")
+    [event] = outbox(alpha, type="case.submitted", aggregate_id=str(case.pk))
+    assert event.municipality_uuid == alpha.uuid and event.municipality_slug == "alpha"
+    assert event.aggregate_type == "cases.case" and event.version == 1 and event.sent_at is None
+    assert event.payload["reg_number"] == case.reg_number and event.payload["case_id"] == case.pk
+    # Contact details stay in the schema: the consumer entitled to them reads them there.
+    assert "outbox@example.am" not in str(event.payload) and "Պետրոսյան" not in str(event.payload)
+    assert PendingSchema.objects.filter(schema_name=alpha.schema_name).exists()
+
+    before = len(outbox(alpha))
+    with pytest.raises(RuntimeError), schema_context(alpha.schema_name), transaction.atomic():
+        workflow.submit(
+            Service.objects.get(code="residence_certificate"),
+            RESIDENCE,
+            applicant={"name": "Rolled Back", "email": "rolled@example.am"},
+            channel="window",
+        )
+        raise RuntimeError("the clerk's screen froze")
+    assert len(outbox(alpha)) == before
+
+
+def test_the_relay_marks_events_sent_and_the_applicant_is_told_once(alpha, celery_worker):
+    mail.outbox.clear()
+    case = submit(alpha, "once@example.am")
+    relay_once()
+    [event] = outbox(alpha, type="case.submitted", aggregate_id=str(case.pk))
+    assert event.sent_at is not None
+    assert wait_for(lambda: notifications_to("once@example.am"))
+    assert not PendingSchema.objects.filter(schema_name=alpha.schema_name).exists()
+
+    # The same event delivered again (a relay that died before marking it sent) has no effect.
+    from hamaynk.events.tasks import dispatch
+
+    dispatch.apply_async(([str(event.id)],), headers={"_schema_name": alpha.schema_name})
+    dispatch.apply_async(([str(event.id)],), headers={"_schema_name": alpha.schema_name})
+    with schema_context(alpha.schema_name):
+        assert wait_for(lambda: ProcessedEvent.objects.filter(event_id=event.id).count() == 1)
+    import time
+
+    time.sleep(1.5)
+    assert len(notifications_to("once@example.am")) == 1
+    assert case.reg_number in notifications_to("once@example.am")[0].subject
+
+
+def test_transitions_write_status_information_decision_and_output_events(alpha):
+    from tests.registers_helpers import staff_user
+
+    case = submit(alpha, "steps@example.am")
+    specialist = staff_user(alpha, "events-specialist@alpha.test", "specialist")
+    with schema_context(alpha.schema_name):
+        case = workflow.apply(case, "accept", user=specialist)
+        case = workflow.apply(case, "request_info", user=specialist, comment="Attach the passport copy.")
+        case = workflow.apply(case, "provide_info", applicant=True)
+        case = workflow.apply(case, "grant", user=specialist)
+    kinds = [e.type for e in outbox(alpha, aggregate_id=str(case.pk), aggregate_type="cases.case")]
+    assert kinds == [
+        "case.submitted",
+        "case.status_changed",  # accept
+        "case.status_changed",  # request_info
+        "case.information_requested",
+        "case.status_changed",  # provide_info
+        "case.status_changed",  # grant
+        "case.decided",
+        "case.output_issued",
+    ]
+    decided = outbox(alpha, aggregate_id=str(case.pk), type="case.decided")[0]
+    assert decided.payload["decision"] == "granted" and decided.payload["case_id"] == case.pk
+    issued = outbox(alpha, aggregate_id=str(case.pk), type="case.output_issued")[0]
+    assert issued.payload["file_id"] and issued.payload["name"].endswith(".pdf")
+    changed = outbox(alpha, aggregate_id=str(case.pk), type="case.status_changed")
+    assert [(e.payload["from_state"], e.payload["to_state"]) for e in changed] == [
+        ("submitted", "in_review"),
+        ("in_review", "info_requested"),
+        ("info_requested", "in_review"),
+        ("in_review", "ready"),
+    ]
+
+
+def test_register_changes_and_imports_write_events_without_the_values(alpha):
+    from tenants.registers import imports, services
+
+    street_name = f"Փողոց {uuid.uuid4().hex[:6]}"
+    with schema_context(alpha.schema_name):
+        street = services.create("streets", {"name": street_name, "settlement": "Կենտրոն", "kind": "street"})
+        services.update(street, {"name": street_name + " 2"})
+        services.delete(street)
+        kinds = [e.type for e in Event.objects.filter(aggregate_type="registers.record", aggregate_id=str(street.pk))]
+        assert kinds == ["register.record.created", "register.record.changed", "register.record.deleted"]
+        changed = Event.objects.get(aggregate_id=str(street.pk), type="register.record.changed")
+        assert changed.payload == {
+            "register": "streets",
+            "record_id": street.pk,
+            "record_uuid": str(street.uuid),
+            "version": 2,
+            "fields": ["name"],
+        }
+        assert street_name not in str(changed.payload)  # values stay in the register
+
+        header = "Հանրային ծառայությունների համարանիշ,Ազգանուն,Անուն,Հայրանուն,Ծննդյան ամսաթիվ,Սեռ,Հաշվառման հասցե,Կարգավիճակ"
+        rows = [
+            '2100000001,Հակոբյան,Մարիամ,Արմենի,03.02.1991,Իգական,"Կենտրոն, Բաղրամյան, 11, 4",Հաշվառված',
+            '2100000002,Սարգսյան,Դավիթ,Գագիկի,21.09.1985,male,"Կենտրոն, Շահումյան, 2",registered',
+        ]
+        register = services.get_register("residents")
+        before = Event.objects.filter(type="register.record.created").count()
+        imports.run(register, imports.read_csv(("\n".join([header, *rows]) + "\n").encode()))
+        created = list(Event.objects.filter(type="register.record.created").order_by("seq")[before:])
+        records = {str(r.uuid): r.pk for r in services.records("residents").filter(data__psn__startswith="21000")}
+        assert {e.payload["record_uuid"]: int(e.aggregate_id) for e in created} == records
+        assert all(e.municipality_slug == "alpha" and "Հակոբյան" not in str(e.payload) for e in created)
+
+
+def test_budget_publication_and_page_publication_write_events(alpha):
+    from tenants.budget import imports as budget_imports
+
+    with schema_context(alpha.schema_name):
+        lines = budget_imports.parse("year,category,planned,executed\n2031,01,100,50\n")
+        done = budget_imports.apply(lines, user=None, file_name="b.csv", sha256="0" * 64)
+        [published] = Event.objects.filter(type="budget.published", aggregate_id=str(done.pk))
+        assert published.payload["years"] == [2031]
+
+        from wagtail.models import Page
+
+        page = Page.objects.filter(depth=2).first().specific
+        page.save_revision().publish()
+        assert Event.objects.filter(type="page.published", aggregate_id=str(page.pk)).exists()
+
+
+class _Flaky(registry.Consumer):
+    """Fails until `healed`: a consumer whose downstream is broken for a while."""
+
+    name = "tests.flaky"
+    event_types = frozenset({"tests.flaky"})
+    healed = False
+    effects = []
+
+    def handle(self, event):
+        if not self.healed:
+            raise ValueError("the downstream system refused the event")
+        type(self).effects.append(event.id)
+
+
+@pytest.fixture
+def flaky(settings):
+    settings.EVENTS_CONSUMER_MAX_ATTEMPTS = 2
+    settings.EVENTS_RETRY_BASE_SECONDS = 0.2
+    consumer = registry.register(_Flaky())
+    _Flaky.healed = False
+    _Flaky.effects.clear()
+    yield consumer
+    registry._consumers.pop(consumer.name, None)
+
+
+def test_a_consumer_that_keeps_failing_ends_in_the_dead_letters_and_can_be_replayed(
+    alpha, celery_worker, flaky, client_for, ministry_user
+):
+    with schema_context(alpha.schema_name), transaction.atomic():
+        event = events.record("tests.flaky", ("tests.thing", "1"), {"n": 1})
+    relay_once()
+    letter = wait_for(lambda: DeadLetter.objects.filter(event_id=event.id, replayed_at__isnull=True).first())
+    assert letter is not None and letter.consumer == "tests.flaky" and letter.attempts == 2
+    assert "the downstream system refused the event" in letter.error and letter.municipality_slug == "alpha"
+    with schema_context(alpha.schema_name):
+        assert not ProcessedEvent.objects.filter(event_id=event.id).exists()  # the failure left no receipt
+
+    out = io.StringIO()
+    call_command("events", "dead-letters", stdout=out)
+    assert f"{letter.pk}\t" in out.getvalue() and "tests.flaky" in out.getvalue()
+    out = io.StringIO()
+    call_command("events", "status", stdout=out)
+    assert "dead letters waiting:" in out.getvalue() and "lag" in out.getvalue()
+
+    _Flaky.healed = True
+    out = io.StringIO()
+    call_command("events", "replay", str(letter.pk), stdout=out)
+    assert "replayed 1 dead letters" in out.getvalue()
+    assert wait_for(lambda: _Flaky.effects == [event.id])
+    letter.refresh_from_db()
+    assert letter.replayed_at is not None
+
+
+def test_platform_events_are_in_the_public_schema(alpha):
+    with schema_context("public"):
+        provisioned = list(Event.objects.filter(type="municipality.provisioned", municipality_uuid=alpha.uuid))
+    assert len(provisioned) == 1 and provisioned[0].municipality_slug == "alpha"
+    assert provisioned[0].payload["slug"] == "alpha"
+
+
+def test_each_municipality_s_events_carry_its_own_identity_and_stay_in_its_schema(alpha, beta, celery_worker):
+    from hamaynk.events.tasks import dispatch
+
+    mail.outbox.clear()
+    in_alpha = submit(alpha, "alpha-resident@example.am")
+    in_beta = submit(beta, "beta-resident@example.am")
+    [alpha_event] = outbox(alpha, type="case.submitted", aggregate_id=str(in_alpha.pk))
+    [beta_event] = outbox(beta, type="case.submitted", aggregate_id=str(in_beta.pk))
+    assert (alpha_event.municipality_uuid, alpha_event.municipality_slug) == (alpha.uuid, "alpha")
+    assert (beta_event.municipality_uuid, beta_event.municipality_slug) == (beta.uuid, "beta")
+    assert not outbox(alpha, id=beta_event.id) and not outbox(beta, id=alpha_event.id)
+
+    # A dispatch for alpha naming beta's event finds nothing: consumers read their own schema only.
+    dispatch.apply_async(([str(beta_event.id)],), headers={"_schema_name": alpha.schema_name})
+    relay_once()
+    assert wait_for(
+        lambda: notifications_to("alpha-resident@example.am") and notifications_to("beta-resident@example.am")
+    )
+    with schema_context(alpha.schema_name):
+        assert not ProcessedEvent.objects.filter(event_id=beta_event.id).exists()
+    with schema_context(beta.schema_name):
+        assert wait_for(lambda: ProcessedEvent.objects.filter(event_id=beta_event.id).count() == 1)
+    assert len(notifications_to("beta-resident@example.am")) == 1
+    assert beta.name_en not in notifications_to("alpha-resident@example.am")[0].body
