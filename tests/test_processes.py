@@ -137,7 +137,8 @@ def test_every_registered_task_is_a_hamaynk_task_that_retries_database_outages()
     assert all(task.retries_database_outages for task in ours.values())
 
 
-def test_a_worker_refuses_to_embed_the_scheduler(capsys):
+def test_a_worker_refuses_to_embed_the_scheduler(capsys, monkeypatch):
+    monkeypatch.setenv("HAMAYNK_COMMAND", "pytest")  # the command sets it; put back afterwards
     assert cli.main(["hamaynk", "worker", "--beat"]) == 2
     assert "hamaynk beat" in capsys.readouterr().err
 
