@@ -49,6 +49,10 @@ class OutboxEvent:
 COLUMNS = [f.name for f in dataclasses.fields(OutboxEvent)]
 
 
+class QueueUnavailable(ConnectionError):
+    """The dispatch task could not be handed to the task queue."""
+
+
 class InternalDispatcher:
     """Sends the dispatch task over the Celery broker (RabbitMQ with publisher confirms, or the
     laptop's file-system queue), on a connection of its own with short timeouts."""
@@ -65,24 +69,27 @@ class InternalDispatcher:
         self._producer = None
 
     def send(self, schema, event_ids):
+        """Returns once the broker confirmed the task; raises QueueUnavailable otherwise."""
         from .tasks import dispatch
 
-        if self._producer is None:
-            self._connection = self.app.connection_for_write(
-                self.url, connect_timeout=self.timeout, transport_options=self._options
-            )
-            self._connection.ensure_connection(max_retries=1)
-            self._producer = self._connection.Producer()
         try:
+            if self._producer is None:
+                self._connection = self.app.connection_for_write(
+                    self.url, connect_timeout=self.timeout, transport_options=self._options
+                )
+                self._connection.ensure_connection(max_retries=1)
+                self._producer = self._connection.Producer(channel=self._connection.channel())
             dispatch.apply_async(
                 ([str(i) for i in event_ids],),
                 headers={"_schema_name": schema},
                 producer=self._producer,
                 retry=False,
             )
-        except BaseException:
+        except Exception as exc:
+            # kombu and py-amqp raise their own errors for a broker that went away: whatever it
+            # was, the batch is not marked sent and the relay backs off.
             self.close()
-            raise
+            raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def close(self):
         connection_, self._connection, self._producer = self._connection, None, None
