@@ -245,6 +245,23 @@ def test_platform_events_are_in_the_public_schema(alpha):
     assert provisioned[0].payload["slug"] == "alpha"
 
 
+def test_suspending_and_archiving_from_the_console_write_platform_events(client_for, ministry_user):
+    from tests.conftest import provision_ok
+    from tests.two_factor_helpers import verified_login
+
+    municipality = provision_ok()
+    console = verified_login(client_for("localhost"), ministry_user)
+    console.post(f"/console/m/{municipality.uuid}/status/", {"status": "suspended"})
+    console.post(f"/console/m/{municipality.uuid}/status/", {"status": "archived"})
+    with schema_context("public"):
+        kinds = list(
+            Event.objects.filter(municipality_uuid=municipality.uuid).order_by("seq").values_list("type", flat=True)
+        )
+    assert kinds == ["municipality.provisioned", "municipality.suspended", "municipality.archived"]
+    with schema_context(municipality.schema_name):
+        assert not Event.objects.filter(type__startswith="municipality.").exists()
+
+
 def test_each_municipality_s_events_carry_its_own_identity_and_stay_in_its_schema(alpha, beta, celery_worker):
     from hamaynk.events.tasks import dispatch
 
@@ -269,3 +286,36 @@ def test_each_municipality_s_events_carry_its_own_identity_and_stay_in_its_schem
         assert wait_for(lambda: ProcessedEvent.objects.filter(event_id=beta_event.id).count() == 1)
     assert len(notifications_to("beta-resident@example.am")) == 1
     assert beta.name_en not in notifications_to("alpha-resident@example.am")[0].body
+
+
+def test_the_console_shows_dead_letters_in_the_operator_s_language_and_replays_them(
+    alpha, beta, celery_worker, flaky, client_for, ministry_user
+):
+    from tests.two_factor_helpers import verified_login
+
+    with schema_context(beta.schema_name), transaction.atomic():
+        event = events.record("tests.flaky", ("tests.thing", "2"), {"n": 2})
+    relay_once()
+    letter = wait_for(lambda: DeadLetter.objects.filter(event_id=event.id, replayed_at__isnull=True).first())
+    assert letter is not None and letter.municipality_slug == "beta" and letter.schema_name == beta.schema_name
+
+    console = verified_login(client_for("localhost"), ministry_user)
+    for language in ("hy", "en", "ru"):
+        page = console.get("/console/events/", HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 200 and f'data-letter="{letter.pk}"' in page.content.decode()
+    page = console.get("/console/events/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Dead letters" in page and "the downstream system refused the event" in page
+
+    anonymous = client_for("localhost").get("/console/events/")
+    assert anonymous.status_code == 302 and "/console/login/" in anonymous["Location"]
+
+    _Flaky.healed = True
+    done = console.post("/console/events/replay/", {"letter": letter.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    assert done.status_code == 302
+    assert wait_for(lambda: _Flaky.effects == [event.id])
+    with schema_context(beta.schema_name):
+        assert ProcessedEvent.objects.filter(event_id=event.id, consumer="tests.flaky").count() == 1
+    with schema_context(alpha.schema_name):
+        assert not ProcessedEvent.objects.filter(event_id=event.id).exists()
+    page = console.get("/console/events/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-letter="{letter.pk}"' not in page and "Sent again recently" in page

@@ -2,8 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from hamaynk import throttle
+from tenants.webhooks import console_views as webhook_pages
 
-from . import users, views
+from . import events, users, views
 
 app_name = "console"
 urlpatterns = [
@@ -28,5 +29,10 @@ urlpatterns = [
     path("m/<uuid:uuid>/domains/", views.add_domain, name="add_domain"),
     path("audit/", views.audit, name="audit"),
     path("users/", users.user_list, name="users"),
+    path("events/", events.dead_letters, name="events"),
+    path("events/replay/", events.replay, name="events_replay"),
     path("users/<int:pk>/two-factor/reset/", users.reset_two_factor, name="reset_two_factor"),
 ]
+
+# The ministry's webhook subscriptions (their pages live with the webhooks module).
+urlpatterns += webhook_pages.urlpatterns
