@@ -319,3 +319,36 @@ def test_the_console_shows_dead_letters_in_the_operator_s_language_and_replays_t
         assert not ProcessedEvent.objects.filter(event_id=event.id).exists()
     page = console.get("/console/events/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'data-letter="{letter.pk}"' not in page and "Sent again recently" in page
+
+
+def test_without_a_broker_the_relay_feeds_the_file_system_queue_and_says_so(alpha, tmp_path):
+    """The laptop default: no AMQP broker, the same relay hands the events to the consumers'
+    queue on the file system and tells the operator that nothing goes to an exchange."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": "filesystem://",
+        "EVENTS_BROKER_URL": "filesystem://",
+        "HAMAYNK_VAR_DIR": str(tmp_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    case = submit(alpha, "laptop@example.am")
+    [event] = outbox(alpha, type="case.submitted", aggregate_id=str(case.pk))
+    log = tmp_path / "relay.log"
+    with open(log, "w") as out:
+        relay = subprocess.Popen([sys.executable, "-m", "hamaynk.cli", "relay"], env=env, stdout=out, stderr=out)
+        try:
+            assert wait_for(lambda: outbox(alpha, id=event.id)[0].sent_at is not None, timeout=60), log.read_text()
+            queued = [p.read_text(errors="replace") for p in queue.iterdir()]
+            assert any(str(event.id) in body for body in queued), queued[:2]
+        finally:
+            relay.send_signal(signal.SIGTERM)
+            assert relay.wait(timeout=30) == 0
+    text = log.read_text()
+    assert "internal consumers only" in text and "Relay stopped" in text

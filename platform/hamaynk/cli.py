@@ -10,6 +10,8 @@ hamaynk apikey create|list|revoke --municipality SLUG ...   a municipality's API
 hamaynk web                      the web server (gunicorn; WEB_PROCESSES × WEB_THREADS)
 hamaynk worker                   a Celery worker
 hamaynk beat                     the scheduler of periodic tasks (one per database)
+hamaynk relay                    the events relay: outboxes to the exchange and the consumers
+hamaynk events status|dead-letters|replay ID…|--all   the events' backlog and dead letters
 hamaynk <django command> ...     any other Django management command
 """
 

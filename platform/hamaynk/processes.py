@@ -43,6 +43,7 @@ PROCESSES = (
     Process("web", ("web",), "gunicorn, HTTP (WEB_PROCESSES × WEB_THREADS)", background=False),
     Process("worker", ("worker", "--pool", "solo", "--loglevel", "WARNING"), "Celery worker, background tasks"),
     Process("beat", ("beat", "--loglevel", "WARNING"), "the one scheduler of periodic tasks"),
+    Process("relay", ("relay",), "the events relay: outboxes to the exchange and the consumers"),
 )
 
 
