@@ -23,6 +23,7 @@ from tenants.catalogue.models import Service
 from tenants.registers import files, services
 from tenants.registers.apikeys import issue_key
 from tenants.registers.models import PersonalDataAccess, Register, RegisterPermission
+from tenants.webhooks import services as webhook_services
 from tenants.workcalendar.models import Holiday
 from tests.registers_helpers import signed_in, staff_user
 
@@ -137,6 +138,9 @@ def objects(alpha):
             date="2031-08-15", defaults={"name_hy": "Ստուգման օր", "name_en": "Matrix Day", "name_ru": "День проверки"}
         )
         key, _secret = issue_key("matrix")
+        hook, _secret = webhook_services.create(
+            {"name": "matrix", "url": "https://93.184.216.34/hook", "event_types": ["case.decided"], "region": ""}
+        )
         user = staff_user(alpha, "colleague@matrix.test", "specialist")
         values = {
             "cases.pk": case.pk,
@@ -151,10 +155,12 @@ def objects(alpha):
             "accounts.pk": user.pk,
             "budget.year": 2026,
             "workcalendar.pk": own_day.pk,
+            "webhooks.pk": hook.pk,
         }
     yield values
     with schema_context(alpha.schema_name):  # alpha is shared by the session: leave its calendar as found
         Holiday.objects.filter(pk=own_day.pk).delete()
+        hook.delete()
 
 
 # What the template gives ------------------------------------------------------------------------

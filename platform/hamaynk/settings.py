@@ -72,6 +72,8 @@ SHARED_APPS = [
     "tenants.audit",
     # The event outbox: platform events in the public schema, a municipality's in its own.
     "hamaynk.events",
+    # Webhook subscriptions: the ministry's in the public schema, a municipality's in its own.
+    "tenants.webhooks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -90,6 +92,7 @@ TENANT_APPS = [
     "tenants.budget",
     "tenants.audit",
     "hamaynk.events",
+    "tenants.webhooks",
     # The website: Wagtail in every municipality's schema (pages, images, documents, search
     # index, moderation workflows), with its pages and branding in tenants.website.
     "tenants.website",
@@ -349,6 +352,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.resume_stalled_runs",
         "schedule": env.float("RESUME_PROVISIONING_EVERY_SECONDS", default=60.0),
     },
+    "send-due-webhooks": {
+        "task": "tenants.webhooks.sweep",
+        "schedule": env.float("WEBHOOK_SWEEP_SECONDS", default=15.0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often `hamaynk beat` checks the connection that holds its one-per-database lock.
@@ -366,6 +373,17 @@ EVENTS_RELAY_BACKOFF_MAX_SECONDS = env.float("EVENTS_RELAY_BACKOFF_MAX_SECONDS",
 EVENTS_CONSUMER_MAX_ATTEMPTS = env.int("EVENTS_CONSUMER_MAX_ATTEMPTS", default=8)
 EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
 EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=600.0)
+
+# Webhooks (docs/events.md): each request's whole time limit, the retry window and its backoff,
+# and which addresses a subscription may reach besides public https hosts.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_INTERVAL_SECONDS = env.float("WEBHOOK_RETRY_MAX_INTERVAL_SECONDS", default=3600.0)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=15.0)
+WEBHOOK_RUN_SECONDS = env.float("WEBHOOK_RUN_SECONDS", default=60.0)  # one worker run per schema, at most
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])  # e.g. 10.20.0.0/16
+WEBHOOK_ALLOW_LOCALHOST = env.bool("WEBHOOK_ALLOW_LOCALHOST", default=DEBUG)  # plain http to this machine
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
