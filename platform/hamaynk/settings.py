@@ -367,7 +367,8 @@ BEAT_LOCK_CHECK_SECONDS = env.float("BEAT_LOCK_CHECK_SECONDS", default=5.0)
 EVENTS_BROKER_URL = env.str("EVENTS_BROKER_URL", default=CELERY_BROKER_URL)
 EVENTS_EXCHANGE = env.str("EVENTS_EXCHANGE", default="hamaynk.events")
 EVENTS_BROKER_TIMEOUT = env.float("EVENTS_BROKER_TIMEOUT", default=5.0)  # every broker wait, in seconds
-EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)
+EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)  # events read from one schema at a time
+EVENTS_RELAY_SCHEMAS_PER_PASS = env.int("EVENTS_RELAY_SCHEMAS_PER_PASS", default=200)  # one dispatch task each
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=5.0)
 EVENTS_RELAY_BACKOFF_MAX_SECONDS = env.float("EVENTS_RELAY_BACKOFF_MAX_SECONDS", default=30.0)
 EVENTS_CONSUMER_MAX_ATTEMPTS = env.int("EVENTS_CONSUMER_MAX_ATTEMPTS", default=8)

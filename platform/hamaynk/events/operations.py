@@ -74,7 +74,8 @@ def replay(dead_letters):
             # Sent after commit: a replay that rolled back sends nothing, and a broker outage here
             # leaves the letter waiting (the error reaches the operator who asked).
             dispatch.apply_async(
-                ([str(letter.event_id)], [letter.consumer], 1), headers={"_schema_name": letter.schema_name}
+                ([[letter.schema_name, [str(letter.event_id)]]], [letter.consumer], 1),
+                headers={"_schema_name": "public"},
             )
         count += 1
     return count

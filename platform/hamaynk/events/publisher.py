@@ -3,13 +3,25 @@ messages, publisher confirms, and timeouts on every wait so a broker that accept
 and answers nothing (a black hole) makes the publish fail instead of hanging."""
 
 import json
+import socket
+import threading
+import time
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pika
 import pika.exceptions
 
+
+class BrokerDown(ConnectionError):
+    """The broker refused, dropped or did not answer in time: the event is not sent."""
+
+
+class ConfirmTimeout(BrokerDown):
+    """No confirm within the timeout: a broker that takes the bytes and answers nothing."""
+
+
 # What a failed publish raises, whatever the way the broker failed.
-BrokerUnavailable = (pika.exceptions.AMQPError, OSError)
+BrokerUnavailable = (BrokerDown, pika.exceptions.AMQPError, OSError)
 
 
 def routing_key(event):
@@ -68,6 +80,8 @@ class Publisher:
         self.timeout = timeout
         self._connection = None
         self._channel = None
+        self._watched = None  # (deadline, socket, event) of the publish under way
+        self._watchdog = None
 
     def _connect(self):
         parameters = pika.URLParameters(pika_url(self.url))
@@ -75,36 +89,88 @@ class Publisher:
         parameters.stack_timeout = self.timeout * 2
         parameters.blocked_connection_timeout = self.timeout
         parameters.connection_attempts = 1
-        # A silent broker is noticed within about two heartbeats while a confirm is awaited.
-        parameters.heartbeat = max(2, int(self.timeout))
+        # A silent broker is noticed by the confirm's own deadline (publish); heartbeats are only
+        # for the idle connection, which the relay keeps alive between batches (keep_alive).
+        parameters.heartbeat = 30
         self._connection = pika.BlockingConnection(parameters)
         self._channel = self._connection.channel()
         self._channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
         self._channel.confirm_delivery()
 
     def publish(self, event):
-        """Returns once the broker confirmed the message; raises BrokerUnavailable otherwise."""
-        if self._channel is None or not self._channel.is_open:
-            self.close()
-            self._connect()
+        """Returns once the broker confirmed the message; raises BrokerDown otherwise."""
+        expired = threading.Event()
         try:
-            self._channel.basic_publish(
-                self.exchange,
-                routing_key(event),
-                message_body(event),
-                pika.BasicProperties(
-                    content_type="application/json",
-                    delivery_mode=2,  # persistent
-                    message_id=str(event.id),
-                    type=event.type,
-                    timestamp=int(event.occurred_at.timestamp()),
-                    app_id="hamaynk",
-                    headers=cloudevents_headers(event, self.source_domain),
-                ),
-            )
-        except BaseException:
+            if self._channel is None or not self._channel.is_open:
+                self.close()
+                self._connect()
+            # pika's blocking adapter runs no timer while it waits for a confirm: the watchdog
+            # thread cuts the socket at the deadline, and the wait ends with an error.
+            self._watch(self._socket(), expired)
+            try:
+                self._channel.basic_publish(
+                    self.exchange,
+                    routing_key(event),
+                    message_body(event),
+                    pika.BasicProperties(
+                        content_type="application/json",
+                        delivery_mode=2,  # persistent
+                        message_id=str(event.id),
+                        type=event.type,
+                        timestamp=int(event.occurred_at.timestamp()),
+                        app_id="hamaynk",
+                        headers=cloudevents_headers(event, self.source_domain),
+                    ),
+                )
+            finally:
+                self._watched = None
+            if expired.is_set():
+                raise ConfirmTimeout(f"no confirm from the broker within {self.timeout:g} s")
+        except BrokerDown:
             self.close()
             raise
+        except Exception as exc:
+            if expired.is_set():
+                self.close()
+                raise ConfirmTimeout(f"no confirm from the broker within {self.timeout:g} s") from exc
+            # pika raises its own errors, OSError and, for a connection cut while it is being
+            # made, ValueError: whatever it was, the event is not sent and the relay backs off.
+            self.close()
+            raise BrokerDown(f"{type(exc).__name__}: {exc}") from exc
+
+    def keep_alive(self):
+        """Answers the broker's heartbeats while the relay waits for work; a connection the
+        broker closed meanwhile is dropped here and made again at the next publish."""
+        if self._connection is None:
+            return
+        try:
+            self._connection.process_data_events(0)
+        except Exception:
+            self.close()
+
+    def _socket(self):
+        transport = getattr(getattr(self._connection, "_impl", None), "_transport", None)
+        return getattr(transport, "_sock", None)
+
+    def _watch(self, sock, expired):
+        self._watched = (time.monotonic() + self.timeout, sock, expired)
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watchdog_loop, name="publisher-watchdog", daemon=True)
+            self._watchdog.start()
+
+    def _watchdog_loop(self):
+        while True:
+            time.sleep(0.1)
+            watched = self._watched
+            if watched is None or time.monotonic() < watched[0]:
+                continue
+            deadline, sock, expired = watched
+            expired.set()
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def close(self):
         connection, self._connection, self._channel = self._connection, None, None

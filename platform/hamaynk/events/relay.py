@@ -7,11 +7,11 @@ reads the index every few seconds as a safety net, and once at start looks at ev
 relay that died between emptying the index and reading a notification would otherwise leave
 those events until the next change in that schema).
 
-Draining one schema: take its advisory lock (one relay per schema at a time, so order is kept),
-read a batch in sequence order, publish each event to the external exchange (when there is a
-broker) and stop at the first failure, send one dispatch task for the internal consumers of the
-confirmed prefix, then mark that prefix sent. A crash anywhere before the mark sends the prefix
-again: delivery is at least once, and consumers keep receipts."""
+A pass over pending schemas: take each schema's advisory lock (one relay per schema at a time,
+so order is kept), read a batch in sequence order, publish each event to the external exchange
+(when there is a broker) and stop at the first failure; then send one dispatch task for the
+internal consumers of every confirmed event of the pass, and mark those sent. A crash anywhere
+before the mark sends them again: delivery is at least once, and consumers keep receipts."""
 
 import dataclasses
 import datetime
@@ -68,7 +68,7 @@ class InternalDispatcher:
         self._connection = None
         self._producer = None
 
-    def send(self, schema, event_ids):
+    def send(self, groups):
         """Returns once the broker confirmed the task; raises QueueUnavailable otherwise."""
         from .tasks import dispatch
 
@@ -80,8 +80,8 @@ class InternalDispatcher:
                 self._connection.ensure_connection(max_retries=1)
                 self._producer = self._connection.Producer(channel=self._connection.channel())
             dispatch.apply_async(
-                ([str(i) for i in event_ids],),
-                headers={"_schema_name": schema},
+                (groups,),
+                headers={"_schema_name": "public"},  # the task enters each group's schema itself
                 producer=self._producer,
                 retry=False,
             )
@@ -105,6 +105,7 @@ class Relay:
         self.publisher = publisher
         self.dispatcher = dispatcher or InternalDispatcher()
         self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH
+        self.schemas_per_pass = settings.EVENTS_RELAY_SCHEMAS_PER_PASS
         self.sweep_seconds = sweep_seconds or settings.EVENTS_RELAY_SWEEP_SECONDS
         self.stopping = threading.Event()
         self.out = out
@@ -151,7 +152,9 @@ class Relay:
                     self._listen()
                     pending = set(self.schemas_with_unsent_events())  # the start's full look
                     next_sweep = time.monotonic() + self.sweep_seconds
-                pending |= self._notified(timeout=0 if pending else max(0.0, next_sweep - time.monotonic()))
+                if self.publisher is not None:
+                    self.publisher.keep_alive()
+                pending |= self._notified(timeout=0 if pending else min(1.0, max(0.0, next_sweep - time.monotonic())))
                 if time.monotonic() >= next_sweep:
                     pending |= set(self.indexed_schemas())
                     next_sweep = time.monotonic() + self.sweep_seconds
@@ -170,74 +173,101 @@ class Relay:
         return self.sent
 
     def drain_all(self, schemas):
-        """Drains each schema; returns those still pending (a broker failure leaves them)."""
-        left = set()
-        for schema in sorted(schemas):
+        """Drains the schemas, a pass of up to EVENTS_RELAY_SCHEMAS_PER_PASS at a time; returns
+        those still pending (more than a batch, held by another relay, or a broker failure)."""
+        left, todo = set(), sorted(schemas)
+        while todo:
             if self.stopping.is_set():
-                left.add(schema)
-                continue
+                return left | set(todo)
+            part, todo = todo[: self.schemas_per_pass], todo[self.schemas_per_pass :]
             try:
-                more = self.drain(schema)
+                left |= self.drain_pass(part)
                 self._failures = 0
             except BrokerUnavailable as exc:
-                log.warning("events.broker_unavailable", error=repr(exc), schema=schema)
-                left |= {s for s in schemas if s >= schema}
+                log.warning("events.broker_unavailable", error=repr(exc), schemas=len(part) + len(todo))
                 self._wait(self._backoff())
-                break
-            if more:
-                left.add(schema)
+                return left | set(part) | set(todo)
         return left
 
-    def drain(self, schema, limit_batches=None):
-        """Sends one schema's unsent events, batch by batch. Returns True when another relay holds
-        the schema (it may still have events), False when it is empty."""
-        quoted = connection.ops.quote_name(schema)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
-            if not cursor.fetchone()[0]:
+    def drain(self, schema):
+        """One schema until it is empty (tests and tools); True if it still has events."""
+        while schema in self.drain_pass([schema]):
+            if self.stopping.is_set():
                 return True
+        return False
+
+    def drain_pass(self, schemas):
+        """One batch from each schema: external publishing first (per event, confirmed), then one
+        dispatch task for all the confirmed events of the pass, then their `sent_at`. The
+        schemas' advisory locks are held from reading to marking, so a second relay never
+        sends the same events at the same time and each schema's order is kept."""
+        more, locked, confirmed_by_schema, failure = set(), [], [], None
+        with connection.cursor() as cursor:
             try:
-                batches = 0
-                while not self.stopping.is_set():
+                for schema in schemas:
+                    cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
+                    if not cursor.fetchone()[0]:
+                        more.add(schema)  # another relay has it now; look again later
+                        continue
+                    locked.append(schema)
                     cursor.execute(
-                        f"SELECT {', '.join(COLUMNS)} FROM {quoted}.events_event "
+                        f"SELECT {', '.join(COLUMNS)} FROM {connection.ops.quote_name(schema)}.events_event "
                         "WHERE sent_at IS NULL ORDER BY seq LIMIT %s",
                         [self.batch_size],
                     )
                     events = [OutboxEvent(*row) for row in cursor.fetchall()]
                     if not events:
                         cursor.execute("DELETE FROM public.events_pendingschema WHERE schema_name = %s", [schema])
-                        return False
-                    self._send(schema, events, cursor, quoted)
-                    batches += 1
-                    if limit_batches and batches >= limit_batches:
-                        return True
-                return True
+                        continue
+                    confirmed, failure = self._publish(events)
+                    if len(events) == self.batch_size or failure is not None:
+                        more.add(schema)
+                    if confirmed:
+                        confirmed_by_schema.append((schema, confirmed))
+                    if failure is not None:
+                        break
+                self._hand_over(cursor, confirmed_by_schema)
+                # Emptied: out of the index. An event committed since the read finds the index
+                # row gone or not (its upsert did nothing), but its NOTIFY wakes this relay.
+                emptied = [schema for schema, _events in confirmed_by_schema if schema not in more]
+                if emptied:
+                    cursor.execute("DELETE FROM public.events_pendingschema WHERE schema_name = ANY(%s)", [emptied])
             finally:
-                cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
-
-    def _send(self, schema, events, cursor, quoted):
-        confirmed, failure = [], None
-        if self.publisher is None:
-            confirmed = events
-        else:
-            for event in events:
-                try:
-                    self.publisher.publish(event)
-                except BrokerUnavailable as exc:
-                    failure = exc
-                    break
-                confirmed.append(event)
-        if confirmed:
-            wanted = [e.id for e in confirmed if registry.interested(e)]
-            if wanted:
-                self.dispatcher.send(schema, wanted)
-            cursor.execute(
-                f"UPDATE {quoted}.events_event SET sent_at = now() WHERE seq = ANY(%s)", [[e.seq for e in confirmed]]
-            )
-            self.sent += len(confirmed)
+                for schema in locked:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
         if failure is not None:
             raise failure
+        return more
+
+    def _publish(self, events):
+        """(the confirmed prefix of `events`, the failure that stopped it or None)."""
+        if self.publisher is None:
+            return events, None
+        confirmed = []
+        for event in events:
+            try:
+                self.publisher.publish(event)
+            except BrokerUnavailable as exc:
+                return confirmed, exc
+            confirmed.append(event)
+        return confirmed, None
+
+    def _hand_over(self, cursor, confirmed_by_schema):
+        """One dispatch task for the consumers, then every confirmed event marked sent."""
+        if not confirmed_by_schema:
+            return
+        groups = [
+            [schema, [str(e.id) for e in events if registry.interested(e)]] for schema, events in confirmed_by_schema
+        ]
+        groups = [group for group in groups if group[1]]
+        if groups:
+            self.dispatcher.send(groups)
+        for schema, events in confirmed_by_schema:
+            cursor.execute(
+                f"UPDATE {connection.ops.quote_name(schema)}.events_event SET sent_at = now() WHERE seq = ANY(%s)",
+                [[e.seq for e in events]],
+            )
+            self.sent += len(events)
 
     # Finding work -------------------------------------------------------------------------------
 

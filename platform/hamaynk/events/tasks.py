@@ -1,10 +1,13 @@
-"""The worker's side: the relay sends one `dispatch` task per batch of a schema's events (with
-publisher confirms), and the worker runs every interested consumer on each of them."""
+"""The worker's side: the relay sends one `dispatch` task per pass over the schemas with pending
+events (with publisher confirms), naming each schema's events; the worker runs every
+interested consumer on each event inside that event's municipality."""
+
+import contextlib
 
 import structlog
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from . import delivery, registry
 from .models import Event
@@ -12,12 +15,33 @@ from .models import Event
 log = structlog.get_logger(__name__)
 
 
+@contextlib.contextmanager
+def inside(schema):
+    """The schema's municipality as the current tenant (consumers read its name and addresses),
+    or the public schema for platform events."""
+    if schema == get_public_schema_name():
+        with schema_context(schema):
+            yield
+        return
+    from hamaynk.tenancy.models import Municipality
+
+    with tenant_context(Municipality.objects.get(schema_name=schema)):
+        yield
+
+
 @shared_task(name="hamaynk.events.dispatch", acks_late=True)
-def dispatch(event_ids, consumers=None, attempt=1):
-    """Runs the consumers (all interested ones, or those named) on the events, in their order.
+def dispatch(groups, consumers=None, attempt=1):
+    """Runs the consumers (all interested ones, or those named) on each group's events, in
+    their order; `groups`: [[schema, [event id, …]], …].
 
     A consumer that fails on an event is tried again on that event alone after a backoff, up to
     EVENTS_CONSUMER_MAX_ATTEMPTS times, then the event goes to its dead letters."""
+    for schema, event_ids in groups:
+        with inside(schema):
+            _run(schema, event_ids, consumers, attempt)
+
+
+def _run(schema, event_ids, consumers, attempt):
     failures = []
     for event in Event.objects.filter(id__in=event_ids).order_by("seq"):
         for consumer in registry.interested(event, consumers):
@@ -36,7 +60,7 @@ def dispatch(event_ids, consumers=None, attempt=1):
             delivery.dead_letter(event, consumer, attempt, error)
         else:
             dispatch.apply_async(
-                ([str(event.id)], [consumer.name], attempt + 1),
+                ([[schema, [str(event.id)]]], [consumer.name], attempt + 1),
                 countdown=delivery.backoff(attempt),
-                headers={"_schema_name": connection.schema_name},
+                headers={"_schema_name": get_public_schema_name()},
             )
