@@ -369,6 +369,7 @@ EVENTS_EXCHANGE = env.str("EVENTS_EXCHANGE", default="hamaynk.events")
 EVENTS_BROKER_TIMEOUT = env.float("EVENTS_BROKER_TIMEOUT", default=5.0)  # every broker wait, in seconds
 EVENTS_RELAY_BATCH = env.int("EVENTS_RELAY_BATCH", default=500)  # events read from one schema at a time
 EVENTS_RELAY_SCHEMAS_PER_PASS = env.int("EVENTS_RELAY_SCHEMAS_PER_PASS", default=200)  # one dispatch task each
+EVENTS_RELAY_GATHER_SECONDS = env.float("EVENTS_RELAY_GATHER_SECONDS", default=0.05)  # notifications per pass
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=5.0)
 EVENTS_RELAY_BACKOFF_MAX_SECONDS = env.float("EVENTS_RELAY_BACKOFF_MAX_SECONDS", default=30.0)
 EVENTS_CONSUMER_MAX_ATTEMPTS = env.int("EVENTS_CONSUMER_MAX_ATTEMPTS", default=8)

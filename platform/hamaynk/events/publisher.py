@@ -127,15 +127,14 @@ class Publisher:
             if expired.is_set():
                 raise ConfirmTimeout(f"no confirm from the broker within {self.timeout:g} s")
         except BrokerDown:
-            self.close()
+            self.abandon()
             raise
         except Exception as exc:
+            self.abandon()
             if expired.is_set():
-                self.close()
                 raise ConfirmTimeout(f"no confirm from the broker within {self.timeout:g} s") from exc
             # pika raises its own errors, OSError and, for a connection cut while it is being
             # made, ValueError: whatever it was, the event is not sent and the relay backs off.
-            self.close()
             raise BrokerDown(f"{type(exc).__name__}: {exc}") from exc
 
     def keep_alive(self):
@@ -146,7 +145,7 @@ class Publisher:
         try:
             self._connection.process_data_events(0)
         except Exception:
-            self.close()
+            self.abandon()
 
     def _socket(self):
         transport = getattr(getattr(self._connection, "_impl", None), "_transport", None)
@@ -171,6 +170,21 @@ class Publisher:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def abandon(self):
+        """Drops a failed connection without the closing handshake: a black-holed broker would
+        never answer it, and the relay would hang here instead of backing off."""
+        sock = self._socket()
+        self._connection, self._channel = None, None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                sock.close()
+            except OSError:
+                pass
 
     def close(self):
         connection, self._connection, self._channel = self._connection, None, None

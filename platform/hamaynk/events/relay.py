@@ -88,8 +88,17 @@ class InternalDispatcher:
         except Exception as exc:
             # kombu and py-amqp raise their own errors for a broker that went away: whatever it
             # was, the batch is not marked sent and the relay backs off.
-            self.close()
+            self.abandon()
             raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def abandon(self):
+        """Drops a failed connection without the closing handshake (a black hole never answers it)."""
+        connection_, self._connection, self._producer = self._connection, None, None
+        if connection_ is not None:
+            try:
+                connection_.collect()
+            except Exception:  # nothing more to free
+                pass
 
     def close(self):
         connection_, self._connection, self._producer = self._connection, None, None
@@ -106,6 +115,7 @@ class Relay:
         self.dispatcher = dispatcher or InternalDispatcher()
         self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH
         self.schemas_per_pass = settings.EVENTS_RELAY_SCHEMAS_PER_PASS
+        self.gather_seconds = max(0.001, settings.EVENTS_RELAY_GATHER_SECONDS)
         self.sweep_seconds = sweep_seconds or settings.EVENTS_RELAY_SWEEP_SECONDS
         self.stopping = threading.Event()
         self.out = out
@@ -310,11 +320,13 @@ class Relay:
         """Schema names notified within `timeout` seconds (all that are already waiting, at least)."""
         names = set()
         try:
-            # Wait for the first one only as long as asked, then take the others already there.
+            # Wait for the first one only as long as asked, then gather what else comes within
+            # EVENTS_RELAY_GATHER_SECONDS: a pass (and a dispatch task) per few events instead
+            # of one per event, for a few milliseconds of lag.
             for notify in self._listener.notifies(timeout=max(timeout, 0.001), stop_after=1):
                 names.add(notify.payload)
             if names:
-                for notify in self._listener.notifies(timeout=0.001, stop_after=100_000):
+                for notify in self._listener.notifies(timeout=self.gather_seconds, stop_after=100_000):
                     names.add(notify.payload)
         except Exception as exc:
             raise OperationalError(f"the LISTEN connection failed: {exc}") from exc
