@@ -304,9 +304,14 @@ def test_the_console_shows_dead_letters_in_the_operator_s_language_and_replays_t
     assert letter is not None and letter.municipality_slug == "beta" and letter.schema_name == beta.schema_name
 
     console = verified_login(client_for("localhost"), ministry_user)
-    for language in ("hy", "en", "ru"):
+    for language, heading in (
+        ("hy", "Չառաքված իրադարձություններ"),
+        ("en", "Dead letters"),
+        ("ru", "Недоставленные события"),
+    ):
         page = console.get("/console/events/", HTTP_ACCEPT_LANGUAGE=language)
         assert page.status_code == 200 and f'data-letter="{letter.pk}"' in page.content.decode()
+        assert heading in page.content.decode()
     page = console.get("/console/events/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Dead letters" in page and "the downstream system refused the event" in page
 
