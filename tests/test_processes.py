@@ -174,7 +174,11 @@ def test_tasks_of_a_worker_that_loses_its_database_are_retried_and_done(alpha, b
             return StatisticsSnapshot.objects.filter(municipality__in=municipalities).count() == len(municipalities)
 
         send_all()  # the worker is up and reaches the database through the proxy
-        _wait_for(all_collected, 60, "the worker's first tasks")
+        try:
+            # Generous: a loaded machine takes a while to start a worker (Django, Celery, the app).
+            _wait_for(all_collected, 180, "the worker's first tasks")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{_log(worker)[-3000:]}") from None
         assert proxy.connections_accepted >= 1
 
         proxy.refuse()
