@@ -32,7 +32,36 @@ def options(bind=None, processes=None, threads=None):
         # gunicorn's control socket sits in the user's home folder; two servers would share it.
         "control_socket_disable": True,
         "post_fork": _post_fork,
+        # Request metrics of every process, added up by whichever process answers /metrics.
+        "on_starting": _clear_metrics,
+        "child_exit": _metrics_of_dead_process,
     }
+
+
+def _metrics_folder():
+    """PROMETHEUS_MULTIPROC_DIR, or a fresh folder of this server's when the operator set none.
+    Set before Django (and prometheus_client) is imported, so every process writes there."""
+    import os
+    import tempfile
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="hamaynk-metrics-")
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def _clear_metrics(server):
+    """Counters left by an earlier server in the same folder would be counted again."""
+    import glob
+    import os
+
+    for leftover in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(leftover)
+
+
+def _metrics_of_dead_process(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def _post_fork(server, worker):
@@ -65,6 +94,7 @@ def main(argv):
     parser.add_argument("--processes", type=int, help="default WEB_PROCESSES")
     parser.add_argument("--threads", type=int, help="default WEB_THREADS")
     args = parser.parse_args(argv)
+    _metrics_folder()
     import django
 
     django.setup()

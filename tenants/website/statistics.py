@@ -75,7 +75,7 @@ def services_chart(data):
         length = max(figures.median_days * scale, 2)
         parts.append(f'<text x="0" y="{y + 14}" font-size="14" fill="#1b1f24">{escape(service.name)}</text>')
         parts.append(
-            f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" style="fill: var(--brand, #1f4e79)"/>'
+            f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" class="chart-bar"/>'
         )
         parts.append(
             f'<text x="{length + 6:.1f}" y="{y + label + 15}" font-size="14" fill="#1b1f24">'
