@@ -110,7 +110,10 @@ def _count():
 def _outbox(cursor):
     """The relay's backlog from its public index (hamaynk.events: a row per schema with unsent
     events), then the unsent events of the longest-waiting METRICS_OUTBOX_SCHEMAS schemas."""
-    cursor.execute("SELECT schema_name, extract(epoch FROM now() - since) FROM public.events_pendingschema")
+    cursor.execute(
+        "SELECT p.schema_name, extract(epoch FROM now() - p.since) FROM public.events_pendingschema p "
+        "JOIN pg_namespace n ON n.nspname = p.schema_name"  # a schema dropped since is not read
+    )
     indexed = sorted(cursor.fetchall(), key=lambda row: -row[1])
     pending = oldest = 0.0
     examined = indexed[: settings.METRICS_OUTBOX_SCHEMAS]
