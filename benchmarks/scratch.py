@@ -14,11 +14,15 @@ from tests.conftest import _admin_connect  # noqa: E402
 
 
 @contextmanager
-def scratch_database(name, keep=False):
+def scratch_database(name, keep=False, reuse=False):
+    """`reuse`: keep the database of an earlier run (`keep`) and go on with what it holds."""
     server = services.database_server_url()
     admin = _admin_connect(server)
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{name}"')
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+    if not (reuse and exists):
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    keep = keep or reuse
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "hamaynk.settings",
@@ -34,6 +38,8 @@ def scratch_database(name, keep=False):
     from django.core.management import call_command
 
     call_command("setup", verbosity=0)
+    if reuse and exists:
+        call_command("migrate_municipalities", workers=2, verbosity=0)  # a release's migrations since
     try:
         yield
     finally:

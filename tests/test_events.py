@@ -2,6 +2,7 @@
 and marks them sent, consumers take each event once, failures end as dead letters that can be
 replayed, and one municipality's events never reach another's schema."""
 
+import datetime
 import io
 import uuid
 
@@ -9,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from hamaynk import events
@@ -364,3 +366,64 @@ def test_without_a_broker_the_relay_feeds_the_file_system_queue_and_says_so(alph
             assert relay.wait(timeout=30) == 0
     text = log.read_text()
     assert "internal consumers only" in text and "Relay stopped" in text
+
+
+def test_status_reads_the_index_and_the_relay_s_minute_counts(alpha, celery_worker):
+    from hamaynk.events import operations
+
+    relay_once()
+    with schema_context(alpha.schema_name), transaction.atomic():
+        events.record("status.probe", ("status.thing", 1), {})
+    before = operations.status()
+    assert before.pending >= 1 and before.pending_schemas >= 1 and before.oldest_pending_seconds is not None
+    sent = relay_once()
+    after = operations.status()
+    assert after.pending == 0 and after.oldest_pending_seconds is None
+    assert after.sent_last_hour >= before.sent_last_hour + sent >= before.sent_last_hour + 1
+
+
+def test_purge_deletes_old_sent_events_and_receipts_but_keeps_dead_letters_and_recent_ones(alpha, beta):
+    from hamaynk.events import operations
+
+    def old_and_new(municipality):
+        with schema_context(municipality.schema_name), transaction.atomic():
+            old = [events.record("purge.probe", ("purge.thing", n), {}) for n in range(3)]
+            new = events.record("purge.probe", ("purge.thing", 9), {})
+        relay_once()
+        with schema_context(municipality.schema_name):
+            Event.objects.filter(id__in=[e.id for e in old]).update(
+                sent_at=timezone.now() - datetime.timedelta(days=31)
+            )
+            for event in old + [new]:
+                ProcessedEvent.objects.get_or_create(consumer="purge.test", event_id=event.id)
+        return old, new
+
+    alpha_old, alpha_new = old_and_new(alpha)
+    beta_old, beta_new = old_and_new(beta)
+    # A consumer kept failing on one of alpha's old events: its replay needs the event.
+    letter = DeadLetter.objects.create(
+        schema_name=alpha.schema_name,
+        consumer="purge.test",
+        event_id=alpha_old[0].id,
+        event_type="purge.probe",
+        error="boom",
+    )
+    try:
+        deleted, receipts = operations.purge(keep_days=30)
+    finally:
+        letter.delete()
+    assert deleted >= 5 and receipts >= 5
+    with schema_context(alpha.schema_name):
+        assert set(Event.objects.filter(type="purge.probe").values_list("id", flat=True)) >= {
+            alpha_old[0].id,
+            alpha_new.id,
+        }
+        assert not Event.objects.filter(id__in=[e.id for e in alpha_old[1:]]).exists()
+        kept = set(ProcessedEvent.objects.filter(consumer="purge.test").values_list("event_id", flat=True))
+        assert {alpha_old[0].id, alpha_new.id} <= kept and not kept & {e.id for e in alpha_old[1:]}
+    with schema_context(beta.schema_name):
+        assert not Event.objects.filter(id__in=[e.id for e in beta_old]).exists()
+        assert Event.objects.filter(id=beta_new.id).exists()
+    out = io.StringIO()
+    call_command("events", "purge", stdout=out)
+    assert out.getvalue().startswith("deleted ")

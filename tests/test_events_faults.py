@@ -1,8 +1,9 @@
 """Events under the faults an operator meets, with the real RabbitMQ reached through the fault
 proxy: the broker refusing connections and black-holed while citizens submit online
 applications (every answer quick and without an error, every case notified exactly once after
-recovery), and the relay killed with SIGKILL in the middle of a batch (nothing lost, no second
-notification).
+recovery), the relay killed with SIGKILL in the middle of a batch (nothing lost, no second
+notification), and a pass over many municipalities publishing in order with confirms counted in
+windows.
 
 Outage lengths: EVENTS_FAULT_REFUSE_SECONDS and EVENTS_FAULT_BLACK_HOLE_SECONDS (a few seconds by
 default; the issue's 60 s and 30 s in the benchmark, benchmarks/events.py)."""
@@ -25,7 +26,7 @@ from tenants.cases import workflow
 from tenants.cases.models import Case
 from tenants.catalogue.models import Service
 from tests import services
-from tests.events_helpers import running_relay, wait_for
+from tests.events_helpers import relay_once, running_relay, wait_for
 from tests.faultproxy import FaultProxy
 
 REFUSE_SECONDS = float(os.environ.get("EVENTS_FAULT_REFUSE_SECONDS", "4"))
@@ -220,3 +221,48 @@ def test_a_relay_killed_mid_batch_loses_nothing_and_notifies_nobody_twice(alpha,
         except subprocess.TimeoutExpired:
             again.kill()
         log.close()
+
+
+def test_a_pass_over_many_municipalities_publishes_every_event_in_order_with_four_statements(
+    alpha, beta, exchange_queue, settings
+):
+    """Events spread thinly over municipalities: one pass locks, reads, marks and unlocks them
+    all in four statements, and the exchange receives each municipality's events in order,
+    across more than one window of confirms."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hamaynk import events
+    from hamaynk.events.publisher import Publisher
+    from hamaynk.events.relay import Relay
+
+    relay_once()  # what other tests left
+    exchange_queue.bind("#")
+    exchange_queue.received()
+    written = {}
+    for municipality, count in ((alpha, 1_300), (beta, 900)):
+        with schema_context(municipality.schema_name):
+            events.record_many("bench.order", ((("order.thing", n), {"n": n}) for n in range(count)))
+            written[municipality.slug] = [
+                str(i)
+                for i in Event.objects.filter(type="bench.order", sent_at__isnull=True).values_list("id", flat=True)
+            ]
+    settings.EVENTS_RELAY_BATCH = 2_000
+    publisher = Publisher(services.RABBITMQ_URL, settings.EVENTS_EXCHANGE, source_domain="test", timeout=5)
+    relay = Relay(publisher=publisher, batch_size=2_000)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            left = relay.drain_pass([alpha.schema_name, beta.schema_name])
+    finally:
+        publisher.close()
+        relay.dispatcher.close()
+    assert left == set()
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SET search_path")]
+    assert len(statements) == 4, [sql[:80] for sql in statements]
+    received = exchange_queue.received()
+    for slug, ids in written.items():
+        mine = [i for i in received if i in set(ids)]
+        assert mine == ids, f"{slug}: {len(mine)} of {len(ids)} received, or out of order"
+    for municipality in (alpha, beta):
+        with schema_context(municipality.schema_name):
+            assert not Event.objects.filter(type="bench.order", sent_at__isnull=True).exists()

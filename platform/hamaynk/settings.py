@@ -356,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.webhooks.sweep",
         "schedule": env.float("WEBHOOK_SWEEP_SECONDS", default=15.0),
     },
+    "purge-sent-events": {
+        "task": "hamaynk.events.purge",
+        "schedule": env.float("EVENTS_PURGE_EVERY_SECONDS", default=86400.0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often `hamaynk beat` checks the connection that holds its one-per-database lock.
@@ -372,6 +376,7 @@ EVENTS_RELAY_SCHEMAS_PER_PASS = env.int("EVENTS_RELAY_SCHEMAS_PER_PASS", default
 EVENTS_RELAY_GATHER_SECONDS = env.float("EVENTS_RELAY_GATHER_SECONDS", default=0.05)  # notifications per pass
 EVENTS_RELAY_SWEEP_SECONDS = env.float("EVENTS_RELAY_SWEEP_SECONDS", default=5.0)
 EVENTS_RELAY_BACKOFF_MAX_SECONDS = env.float("EVENTS_RELAY_BACKOFF_MAX_SECONDS", default=30.0)
+EVENTS_KEEP_DAYS = env.int("EVENTS_KEEP_DAYS", default=30)  # sent events (and receipts) kept this long
 EVENTS_CONSUMER_MAX_ATTEMPTS = env.int("EVENTS_CONSUMER_MAX_ATTEMPTS", default=8)
 EVENTS_RETRY_BASE_SECONDS = env.float("EVENTS_RETRY_BASE_SECONDS", default=2.0)
 EVENTS_RETRY_MAX_SECONDS = env.float("EVENTS_RETRY_MAX_SECONDS", default=600.0)

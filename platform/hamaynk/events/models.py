@@ -2,7 +2,7 @@
 
 Event and ProcessedEvent live beside the data they describe, so an event is written in the
 transaction of its change and a consumer's effect in the transaction of its marker.
-PendingSchema and DeadLetter are read in the public schema only (their tables exist, empty, in
+PendingSchema, RelayedMinute and DeadLetter are read in the public schema only (their tables exist, empty, in
 each municipality's schema because the app is in both app lists)."""
 
 import uuid
@@ -54,6 +54,14 @@ class PendingSchema(models.Model):
 
     schema_name = models.CharField(max_length=63, unique=True)
     since = models.DateTimeField(auto_now_add=True)
+
+
+class RelayedMinute(models.Model):
+    """Public schema: how many events the relay sent in each minute, counted as it marks them, so
+    "sent in the last hour" never scans the outboxes."""
+
+    minute = models.DateTimeField(unique=True)
+    sent = models.PositiveIntegerField(default=0)
 
 
 class DeadLetter(models.Model):

@@ -80,8 +80,11 @@ class Publisher:
         self.timeout = timeout
         self._connection = None
         self._channel = None
+        self._next_tag, self._outcome = 1, {}  # the channel's next delivery tag; tag: confirmed?
         self._watched = None  # (deadline, socket, event) of the publish under way
         self._watchdog = None
+
+    WINDOW = 1000  # messages published before their confirms are waited for
 
     def _connect(self):
         parameters = pika.URLParameters(pika_url(self.url))
@@ -89,26 +92,65 @@ class Publisher:
         parameters.stack_timeout = self.timeout * 2
         parameters.blocked_connection_timeout = self.timeout
         parameters.connection_attempts = 1
-        # A silent broker is noticed by the confirm's own deadline (publish); heartbeats are only
-        # for the idle connection, which the relay keeps alive between batches (keep_alive).
+        # A silent broker is noticed by the confirms' own deadline (publish_many); heartbeats are
+        # only for the idle connection, which the relay keeps alive between batches (keep_alive).
         parameters.heartbeat = 30
         self._connection = pika.BlockingConnection(parameters)
+
+    def _open_channel(self):
         self._channel = self._connection.channel()
         self._channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
-        self._channel.confirm_delivery()
+        # Confirm mode on the channel underneath: the blocking channel's own confirm mode waits
+        # for each message's confirm before the next is sent, one round trip (and, with a durable
+        # queue bound, one disk write) per event. Here a window of messages goes out back to back
+        # and their confirms are counted as they come.
+        selected = threading.Event()
+        self._channel._impl.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _frame: selected.set())
+        self._connection._flush_output(selected.is_set)
+        self._next_tag, self._outcome = 1, {}
 
-    def publish(self, event):
-        """Returns once the broker confirmed the message; raises BrokerDown otherwise."""
+    def _on_confirm(self, frame):
+        """Basic.Ack or Basic.Nack for one delivery tag or, with `multiple`, every one up to it."""
+        method = frame.method
+        ok = isinstance(method, pika.spec.Basic.Ack)
+        if method.multiple:
+            for tag in [t for t, outcome in self._outcome.items() if outcome is None and t <= method.delivery_tag]:
+                self._outcome[tag] = ok
+        elif method.delivery_tag in self._outcome:
+            self._outcome[method.delivery_tag] = ok
+
+    def publish_many(self, events):
+        """Publishes `events` in order; returns (how many, from the first, the broker confirmed,
+        the failure that stopped the rest or None). Never raises for a broker that failed."""
+        done = 0
+        while done < len(events):
+            window = events[done : done + self.WINDOW]
+            try:
+                outcomes = self._publish_window(window)
+            except BrokerDown as exc:
+                return done, exc
+            for outcome in outcomes:
+                if not outcome:
+                    return done, BrokerDown("the broker refused a message (basic.nack)")
+                done += 1
+        return done, None
+
+    def _publish_window(self, events):
         expired = threading.Event()
         try:
-            if self._channel is None or not self._channel.is_open:
+            if self._connection is None or not self._connection.is_open:
                 self.close()
                 self._connect()
-            # pika's blocking adapter runs no timer while it waits for a confirm: the watchdog
-            # thread cuts the socket at the deadline, and the wait ends with an error.
+            # pika's blocking adapter runs no timer while it waits: the watchdog thread cuts the
+            # socket at the deadline, and the wait ends with an error.
             self._watch(self._socket(), expired)
-            try:
-                self._channel.basic_publish(
+            if self._channel is None or not self._channel.is_open:
+                self._open_channel()
+            tags = list(range(self._next_tag, self._next_tag + len(events)))
+            self._next_tag += len(events)
+            self._outcome = dict.fromkeys(tags)
+            for event in events:
+                self._channel._impl.basic_publish(
                     self.exchange,
                     routing_key(event),
                     message_body(event),
@@ -122,10 +164,10 @@ class Publisher:
                         headers=cloudevents_headers(event, self.source_domain),
                     ),
                 )
-            finally:
-                self._watched = None
-            if expired.is_set():
+            self._connection._flush_output(lambda: expired.is_set() or None not in self._outcome.values())
+            if expired.is_set() or None in self._outcome.values():
                 raise ConfirmTimeout(f"no confirm from the broker within {self.timeout:g} s")
+            return [self._outcome[tag] for tag in tags]
         except BrokerDown:
             self.abandon()
             raise
@@ -134,8 +176,10 @@ class Publisher:
             if expired.is_set():
                 raise ConfirmTimeout(f"no confirm from the broker within {self.timeout:g} s") from exc
             # pika raises its own errors, OSError and, for a connection cut while it is being
-            # made, ValueError: whatever it was, the event is not sent and the relay backs off.
+            # made, ValueError: whatever it was, the events are not sent and the relay backs off.
             raise BrokerDown(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            self._watched = None
 
     def keep_alive(self):
         """Answers the broker's heartbeats while the relay waits for work; a connection the

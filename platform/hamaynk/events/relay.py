@@ -8,9 +8,9 @@ relay that died between emptying the index and reading a notification would othe
 those events until the next change in that schema).
 
 A pass over pending schemas: take each schema's advisory lock (one relay per schema at a time,
-so order is kept), read a batch in sequence order, publish each event to the external exchange
-(when there is a broker) and stop at the first failure; then send one dispatch task for the
-internal consumers of every confirmed event of the pass, and mark those sent. A crash anywhere
+so order is kept), read a batch from each in sequence order, publish the events to the external
+exchange (when there is a broker) back to back and count their confirms; then send one dispatch
+task for the internal consumers of every confirmed event of the pass, and mark those sent. A crash anywhere
 before the mark sends them again: delivery is at least once, and consumers keep receipts."""
 
 import dataclasses
@@ -207,77 +207,116 @@ class Relay:
         return False
 
     def drain_pass(self, schemas):
-        """One batch from each schema: external publishing first (per event, confirmed), then one
-        dispatch task for all the confirmed events of the pass, then their `sent_at`. The
-        schemas' advisory locks are held from reading to marking, so a second relay never
-        sends the same events at the same time and each schema's order is kept."""
-        more, locked, confirmed_by_schema, failure = set(), [], [], None
+        """One batch from each schema: external publishing first (confirmed), then one dispatch
+        task for all the confirmed events of the pass, then their `sent_at`. The schemas'
+        advisory locks are held from reading to marking, so a second relay never sends the same
+        events at the same time and each schema's order is kept.
+
+        However many schemas, a pass costs the database four statements: lock, read, mark,
+        unlock (events spread thinly over hundreds of municipalities would otherwise cost four
+        round trips per municipality)."""
         with connection.cursor() as cursor:
+            locked = self._lock(cursor, schemas)
+            more = set(schemas) - set(locked)  # another relay has them now; look again later
             try:
-                for schema in schemas:
-                    cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
-                    if not cursor.fetchone()[0]:
-                        more.add(schema)  # another relay has it now; look again later
-                        continue
-                    locked.append(schema)
-                    cursor.execute(
-                        f"SELECT {', '.join(COLUMNS)} FROM {connection.ops.quote_name(schema)}.events_event "
-                        "WHERE sent_at IS NULL ORDER BY seq LIMIT %s",
-                        [self.batch_size],
-                    )
-                    events = [OutboxEvent(*row) for row in cursor.fetchall()]
-                    if not events:
-                        cursor.execute("DELETE FROM public.events_pendingschema WHERE schema_name = %s", [schema])
-                        continue
-                    confirmed, failure = self._publish(events)
-                    if len(events) == self.batch_size or failure is not None:
-                        more.add(schema)
-                    if confirmed:
-                        confirmed_by_schema.append((schema, confirmed))
-                    if failure is not None:
-                        break
-                self._hand_over(cursor, confirmed_by_schema)
+                batches = self._read(cursor, locked)
+                confirmed_by_schema, failure = self._publish(batches)
+                more |= {schema for schema, events in batches.items() if len(events) == self.batch_size}
+                if failure is not None:
+                    more |= {
+                        schema
+                        for schema in batches
+                        if len(dict(confirmed_by_schema).get(schema, ())) < len(batches[schema])
+                    }
                 # Emptied: out of the index. An event committed since the read finds the index
                 # row gone or not (its upsert did nothing), but its NOTIFY wakes this relay.
-                emptied = [schema for schema, _events in confirmed_by_schema if schema not in more]
-                if emptied:
-                    cursor.execute("DELETE FROM public.events_pendingschema WHERE schema_name = ANY(%s)", [emptied])
+                emptied = [schema for schema in locked if schema not in more]
+                self._hand_over(cursor, confirmed_by_schema, emptied)
             finally:
-                for schema in locked:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_NAMESPACE, schema])
+                if locked:
+                    cursor.execute(
+                        "SELECT pg_advisory_unlock(%s, hashtext(s)) FROM unnest(%s::text[]) s", [LOCK_NAMESPACE, locked]
+                    )
         if failure is not None:
             raise failure
         return more
 
-    def _publish(self, events):
-        """(the confirmed prefix of `events`, the failure that stopped it or None)."""
-        if self.publisher is None:
-            return events, None
-        confirmed = []
-        for event in events:
-            try:
-                self.publisher.publish(event)
-            except BrokerUnavailable as exc:
-                return confirmed, exc
-            confirmed.append(event)
-        return confirmed, None
+    def _lock(self, cursor, schemas):
+        """The schemas whose advisory lock this relay took, in the given order."""
+        if not schemas:
+            return []
+        cursor.execute(
+            "SELECT s FROM unnest(%s::text[]) WITH ORDINALITY AS t(s, n) "
+            "WHERE pg_try_advisory_lock(%s, hashtext(s)) ORDER BY n",
+            [list(schemas), LOCK_NAMESPACE],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
-    def _hand_over(self, cursor, confirmed_by_schema):
-        """One dispatch task for the consumers, then every confirmed event marked sent."""
-        if not confirmed_by_schema:
+    def _read(self, cursor, schemas):
+        """{schema: its first unsent events, in order}, for every schema given (empty lists too)."""
+        batches = {schema: [] for schema in schemas}
+        if not schemas:
+            return batches
+        quote = connection.ops.quote_name
+        cursor.execute(
+            " UNION ALL ".join(
+                f"(SELECT %s::text, {', '.join(COLUMNS)} FROM {quote(schema)}.events_event "
+                "WHERE sent_at IS NULL ORDER BY seq LIMIT %s)"
+                for schema in schemas
+            ),
+            [value for schema in schemas for value in (schema, self.batch_size)],
+        )
+        for schema, *row in cursor.fetchall():
+            batches[schema].append(OutboxEvent(*row))
+        return batches
+
+    def _publish(self, batches):
+        """([(schema, its confirmed events)], the failure that stopped publishing or None).
+        Every event of the pass goes out back to back; a schema's confirmed events are those
+        before its first unconfirmed one."""
+        if self.publisher is None:
+            return [(schema, events) for schema, events in batches.items() if events], None
+        flat = [event for events in batches.values() for event in events]
+        count, failure = self.publisher.publish_many(flat)
+        confirmed_by_schema, taken = [], 0
+        for schema, events in batches.items():
+            confirmed = events[: max(0, count - taken)]
+            taken += len(events)
+            if confirmed:
+                confirmed_by_schema.append((schema, confirmed))
+        return confirmed_by_schema, failure
+
+    def _hand_over(self, cursor, confirmed_by_schema, emptied):
+        """One dispatch task for the consumers, then, in one statement, every confirmed event
+        marked sent, counted in the minute's total, and the emptied schemas out of the index."""
+        if confirmed_by_schema:
+            groups = [
+                [schema, [str(e.id) for e in events if registry.interested(e)]]
+                for schema, events in confirmed_by_schema
+            ]
+            groups = [group for group in groups if group[1]]
+            if groups:
+                self.dispatcher.send(groups)
+        if not confirmed_by_schema and not emptied:
             return
-        groups = [
-            [schema, [str(e.id) for e in events if registry.interested(e)]] for schema, events in confirmed_by_schema
+        quote = connection.ops.quote_name
+        marks = [
+            f"m{n} AS (UPDATE {quote(schema)}.events_event SET sent_at = now() WHERE seq = ANY(%s))"
+            for n, (schema, _events) in enumerate(confirmed_by_schema)
         ]
-        groups = [group for group in groups if group[1]]
-        if groups:
-            self.dispatcher.send(groups)
-        for schema, events in confirmed_by_schema:
-            cursor.execute(
-                f"UPDATE {connection.ops.quote_name(schema)}.events_event SET sent_at = now() WHERE seq = ANY(%s)",
-                [[e.seq for e in events]],
+        sent = sum(len(events) for _schema, events in confirmed_by_schema)
+        if sent:
+            marks.append(
+                "counted AS (INSERT INTO public.events_relayedminute (minute, sent) "
+                "VALUES (date_trunc('minute', now()), %s) ON CONFLICT (minute) "
+                "DO UPDATE SET sent = events_relayedminute.sent + EXCLUDED.sent)"
             )
-            self.sent += len(events)
+        cursor.execute(
+            ("WITH " + ", ".join(marks) + " " if marks else "")
+            + "DELETE FROM public.events_pendingschema WHERE schema_name = ANY(%s)",
+            [[e.seq for e in events] for _schema, events in confirmed_by_schema] + ([sent] if sent else []) + [emptied],
+        )
+        self.sent += sent
 
     # Finding work -------------------------------------------------------------------------------
 

@@ -64,3 +64,13 @@ def _run(schema, event_ids, consumers, attempt):
                 countdown=delivery.backoff(attempt),
                 headers={"_schema_name": get_public_schema_name()},
             )
+
+
+@shared_task(name="hamaynk.events.purge")
+def purge():
+    """Daily: sent events past EVENTS_KEEP_DAYS and their receipts (hamaynk.events.operations)."""
+    from .operations import purge as purge_sent
+
+    events, receipts = purge_sent()
+    log.info("events.purged", events=events, receipts=receipts)
+    return events, receipts

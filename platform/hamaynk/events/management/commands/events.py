@@ -1,4 +1,4 @@
-"""`hamaynk events status | dead-letters | replay <id>|--all`."""
+"""`hamaynk events status | dead-letters | replay <id>|--all | purge [--keep-days N]`."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,6 +16,8 @@ class Command(BaseCommand):
         replay = sub.add_parser("replay", help="send dead letters to their consumer again")
         replay.add_argument("ids", nargs="*", type=int)
         replay.add_argument("--all", action="store_true")
+        purge = sub.add_parser("purge", help="delete sent events (and their receipts) older than EVENTS_KEEP_DAYS")
+        purge.add_argument("--keep-days", type=int, help="instead of EVENTS_KEEP_DAYS")
 
     def handle(self, *args, action, **options):
         getattr(self, action.replace("-", "_"))(**options)
@@ -54,3 +56,9 @@ class Command(BaseCommand):
                     )
                 )
         self.stdout.write(f"replayed {operations.replay(list(letters))} dead letters")
+
+    def purge(self, keep_days=None, **options):
+        if keep_days is not None and keep_days < 0:
+            raise CommandError("--keep-days cannot be negative.")
+        events, receipts = operations.purge(keep_days)
+        self.stdout.write(f"deleted {events} sent events and {receipts} receipts")
