@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 import warnings
-from pathlib import Path
 
+from hamaynk.paths import demo_municipalities_csv, var_dir
 from hamaynk.processes import PROCESSES, Supervisor
 
 DEMO_PASSWORD = "hamaynk-demo"
@@ -22,11 +22,33 @@ MINISTRY_USER = "ministry"
 DEMO_TOTP_KEY = "HAMAYNKDEMOKEYFORTHELAPTOPONLY23"
 
 
-def _embedded_database(var_dir):
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver's socket folder note
-    import pgserver
+NO_EMBEDDED_DATABASE = """\
+DATABASE_URL is not set and this Python has no embedded PostgreSQL: pgserver, which `run` starts
+when no database is given, has builds for Python 3.11 and 3.12 on Linux x86-64 and macOS only
+(this is Python {version} on {machine}). Either point Hamaynk at a PostgreSQL server (14 or newer):
 
-    data = var_dir / "pgdata"
+    DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/hamaynk hamaynk run
+
+or run it with Python 3.11 or 3.12 on one of those systems, e.g. `python3.11 bootstrap.py run`."""
+
+
+class NoEmbeddedDatabase(SystemExit):
+    pass
+
+
+def _embedded_database(folder):
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver's socket folder note
+    try:
+        import pgserver
+    except ImportError:
+        import platform
+
+        raise NoEmbeddedDatabase(
+            NO_EMBEDDED_DATABASE.format(version=platform.python_version(), machine=platform.machine())
+        ) from None
+
+    print("Starting the embedded PostgreSQL (DATABASE_URL is not set)...", flush=True)
+    data = folder / "pgdata"
     data.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(str(data), cleanup_mode="stop")
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'hamaynk';")
@@ -37,12 +59,11 @@ def _embedded_database(var_dir):
 
 
 def _prepare_environment(args):
-    repo_var = Path(os.environ.get("HAMAYNK_VAR_DIR", Path.cwd() / "var")).resolve()
+    repo_var = var_dir()
     os.environ["HAMAYNK_VAR_DIR"] = str(repo_var)
     repo_var.mkdir(parents=True, exist_ok=True)
     server = None
     if not os.environ.get("DATABASE_URL"):
-        print("Starting the embedded PostgreSQL (DATABASE_URL is not set)...", flush=True)
         server, url = _embedded_database(repo_var)
         os.environ["DATABASE_URL"] = url
     os.environ.setdefault("PLATFORM_PORT", str(args.port))
@@ -75,8 +96,7 @@ def _first_start(stdout, demo=True):
 
     if not demo:
         return []
-    demo = Path(__file__).resolve().parents[2] / "provisioning" / "demo" / "municipalities.csv"
-    with open(demo, encoding="utf-8") as handle:
+    with open(demo_municipalities_csv(), encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
         if Municipality.objects.filter(slug=row["slug"], status=Municipality.Status.ACTIVE).exists():

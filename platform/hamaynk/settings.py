@@ -12,12 +12,16 @@ from urllib.parse import unquote
 import environ
 from django.utils.translation import gettext_lazy as _
 
-PLATFORM_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PLATFORM_ROOT.parent.parent
+from hamaynk import paths
+
+# Files the platform reads come from the installed packages; what it writes goes to VAR_DIR
+# (HAMAYNK_VAR_DIR; in a checkout the repository's var/, else the user's data folder: see
+# hamaynk.paths and docs/running.md).
+PLATFORM_ROOT = paths.PLATFORM_ROOT
 
 env = environ.Env()
 
-VAR_DIR = Path(env.str("HAMAYNK_VAR_DIR", default=str(REPO_ROOT / "var")))
+VAR_DIR = paths.var_dir()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="hamaynk-insecure-development-key-change-me")
@@ -398,7 +402,7 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="hamaynk.sms.LoggingSmsBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@hamaynk.localhost")
 
 PROVISIONING_TEMPLATES_DIR = Path(
-    env.str("PROVISIONING_TEMPLATES_DIR", default=str(REPO_ROOT / "provisioning" / "templates"))
+    env.str("PROVISIONING_TEMPLATES_DIR", default=str(paths.provisioning_templates_dir()))
 )
 PROVISIONING_DEFAULT_TEMPLATE = env.str("PROVISIONING_DEFAULT_TEMPLATE", default="armenia-community")
 # Names a municipality's slug may never take: they are hosts the platform keeps for itself.
