@@ -184,9 +184,9 @@ def test_validation_catches_broken_manifests(defaults, no_network):
 
 def test_every_container_has_requests_and_limits(manifests):
     for where, _spec, container in containers(manifests):
-        resources = container.get("resources", {})
+        resources = container.get("resources") or {}
         for bound in ("requests", "limits"):
-            assert {"cpu", "memory"} <= set(resources.get(bound, {})), f"{where}: resources.{bound}"
+            assert {"cpu", "memory"} <= set(resources.get(bound) or {}), f"{where}: resources.{bound}"
 
 
 def test_security_context(manifests):
@@ -239,7 +239,7 @@ def test_environment_names_are_the_settings(manifests):
     for _where, _spec, container in containers(manifests):
         names |= {variable["name"] for variable in container.get("env", [])}
     unknown = names - known
-    assert not unknown, f"names settings.py does not read: {sorted(unknown)}"
+    assert not unknown, f"names the application does not read: {sorted(unknown)}"
 
 
 def test_pods_find_their_settings(manifests):
