@@ -39,6 +39,9 @@ def forget(*hostnames):
     cache.delete_many([_key(h) for h in hostnames])
 
 
+def hosts_of(municipality):
+    return [municipality.primary_host, *Domain.objects.filter(tenant=municipality).values_list("domain", flat=True)]
+
+
 def forget_municipality(municipality):
-    hosts = list(Domain.objects.filter(tenant=municipality).values_list("domain", flat=True))
-    forget(municipality.primary_host, *hosts)
+    forget(*hosts_of(municipality))

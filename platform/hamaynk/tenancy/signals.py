@@ -17,5 +17,7 @@ def domain_changed(sender, instance, **kwargs):
 def municipality_changed(sender, instance, **kwargs):
     if instance.pk is None:
         return
-    routing.forget_municipality(instance)
-    transaction.on_commit(lambda: routing.forget_municipality(instance))
+    # The hosts are read now: after a delete commits, the row and its domains are gone.
+    hosts = routing.hosts_of(instance)
+    routing.forget(*hosts)
+    transaction.on_commit(lambda: routing.forget(*hosts))

@@ -1,0 +1,1 @@
+"""Per-municipality backup and restore: `hamaynk municipality export|import` (docs/backup.md)."""
