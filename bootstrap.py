@@ -2,7 +2,8 @@
 """The two commands: `python3.11 bootstrap.py run` and `python3.11 bootstrap.py test`.
 
 Each makes (or refreshes) a virtual environment in .venv with what Hamaynk needs, then
-starts the platform or runs the whole test suite. Nothing but Python 3.11 is assumed.
+starts the platform or runs the whole test suite. Nothing but Python (3.11, 3.12 or 3.13) is
+assumed; on 3.13 there is no embedded PostgreSQL, so `run` needs DATABASE_URL (README.md).
 """
 
 import hashlib
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".hamaynk-installed"
+SUPPORTED = ((3, 11), (3, 12), (3, 13))  # pyproject.toml's requires-python
 
 
 def sh(*args, **kwargs):
@@ -23,9 +25,28 @@ def sh(*args, **kwargs):
     subprocess.run([str(a) for a in args], check=True, **kwargs)
 
 
+def venv_version():
+    """The Python version .venv was made with, or None when there is none."""
+    config = VENV / "pyvenv.cfg"
+    if not (BIN / "python").exists() or not config.exists():
+        return None
+    for line in config.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            return tuple(int(part) for part in value.strip().split(".")[:2])
+    return None
+
+
 def install():
-    if sys.version_info[:2] != (3, 11):
-        sys.exit(f"Hamaynk needs Python 3.11; this is {sys.version.split()[0]}.")
+    if sys.version_info[:2] not in SUPPORTED:
+        names = [f"{major}.{minor}" for major, minor in SUPPORTED]
+        versions = f"{', '.join(names[:-1])} or {names[-1]}"
+        sys.exit(f"Hamaynk needs Python {versions}; this is {sys.version.split()[0]}.")
+    made_with = venv_version()
+    if made_with and made_with != sys.version_info[:2]:
+        # A .venv from another Python: make it again with this one.
+        print(f"{VENV} was made with Python {made_with[0]}.{made_with[1]}; making it again.", flush=True)
+        shutil.rmtree(VENV)
     if not (BIN / "python").exists():
         sh(sys.executable, "-m", "venv", VENV)
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -55,7 +76,7 @@ def main():
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     rest = sys.argv[2:]
     if command not in ("run", "test"):
-        sys.exit("usage: python3.11 bootstrap.py run [--port N] | test [pytest arguments]")
+        sys.exit("usage: python3.11 bootstrap.py run [--port N] | test [pytest arguments]  (or python3.12, python3.13)")
     install()
     os.chdir(ROOT)
     if command == "run":

@@ -274,3 +274,38 @@ def test_run_explains_when_there_is_no_embedded_postgresql_and_no_database_url(t
     assert "DATABASE_URL is not set" in message
     assert "postgres://" in message and "3.11" in message
     assert "DATABASE_URL" not in os.environ
+
+
+def test_bootstrap_accepts_exactly_the_pythons_the_package_declares():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    import bootstrap
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = SpecifierSet(project["requires-python"])
+    for minor in range(8, 16):
+        assert ((3, minor) in bootstrap.SUPPORTED) == (f"3.{minor}" in declared), f"3.{minor}"
+    # pgserver only where it has binary wheels: not on 3.13, nor on Linux other than x86-64.
+    (pgserver,) = [Requirement(r) for r in project["dependencies"] if r.startswith("pgserver")]
+    linux = {"sys_platform": "linux", "platform_machine": "x86_64"}
+    assert pgserver.marker.evaluate({**linux, "python_version": "3.11"})
+    assert pgserver.marker.evaluate({**linux, "python_version": "3.12"})
+    assert not pgserver.marker.evaluate({**linux, "python_version": "3.13"})
+    assert not pgserver.marker.evaluate({**linux, "python_version": "3.12", "platform_machine": "aarch64"})
+    assert pgserver.marker.evaluate({"sys_platform": "darwin", "platform_machine": "arm64", "python_version": "3.12"})
+
+
+def test_bootstrap_reads_the_python_version_of_an_existing_venv(tmp_path, monkeypatch):
+    import bootstrap
+
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    monkeypatch.setattr(bootstrap, "VENV", venv)
+    monkeypatch.setattr(bootstrap, "BIN", venv / "bin")
+    assert bootstrap.venv_version() is None
+    (venv / "bin" / "python").touch()
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.12.4\n")
+    assert bootstrap.venv_version() == (3, 12)
