@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
-from hamaynk.backup import archive, postgres, public
+from hamaynk.backup import archive, operations, postgres, public
 from hamaynk.tenancy.models import Domain, Municipality
 from tests.conftest import provision_ok
 from tests.two_factor_helpers import password_and_code
@@ -457,3 +457,54 @@ def test_send_pending_leaves_the_archives_unsent_events_to_the_relay(town, expor
             "unsent_events"
         ]
     )
+
+
+def test_a_waiting_webhook_delivery_is_given_up_in_the_copy_and_says_why(s3, tmp_path, client_for, settings):
+    from hamaynk.events import delivery, registry
+    from hamaynk.events.models import Event
+    from tenants.cases import workflow
+    from tenants.catalogue.models import Service
+    from tenants.webhooks import services as webhooks
+    from tenants.webhooks.models import Delivery
+    from tests.registers_helpers import signed_in
+
+    settings.WEBHOOK_ALLOW_LOCALHOST = True
+    settings.TWO_FACTOR_REQUIRED = False
+    source = provision_ok()
+    with schema_context(source.schema_name):
+        subscription, _ = webhooks.create(
+            {"name": "Document flow", "url": "http://127.0.0.1:9/hook", "event_types": ["case.submitted"], "region": ""}
+        )
+        case = workflow.submit(
+            Service.objects.get(code="residence_certificate"),
+            {
+                "psn": "1234567890",
+                "last_name": "Պետրոսյան",
+                "first_name": "Անի",
+                "address": "Կենտրոն, Բաղրամյան, 11, 4",
+                "purpose": "Բանկ",
+            },
+            applicant={"name": "Անի Պետրոսյան", "language": "hy"},
+            channel="window",
+        )
+        delivery.deliver(Event.objects.get(type="case.submitted", aggregate_id=str(case.pk)), registry.get("webhooks"))
+        assert Delivery.objects.get().status == "pending"
+    connection.set_schema_to_public()
+    path = tmp_path / "hooks.tar.gz"
+    call_command("municipality", "export", source.slug, "--output", str(path), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("municipality", "import", str(path), "--slug", f"{source.slug}-hooks", stdout=out)
+    assert "1 waiting webhook deliveries given up" in out.getvalue()
+    copy = Municipality.objects.get(slug=f"{source.slug}-hooks")
+    with schema_context(copy.schema_name):
+        made = Delivery.objects.get()
+        assert made.status == "dead" and made.next_attempt_at is None
+    with schema_context(source.schema_name):
+        assert Delivery.objects.get().status == "pending"  # the source still owes it
+    connection.set_schema_to_public()
+    admin = signed_in(client_for, copy, "hooks-admin@backup.test", "administrator")
+    armenian = admin.get(f"/staff/webhooks/{subscription.pk}/", HTTP_ACCEPT_LANGUAGE="hy").content.decode()
+    english = admin.get(f"/staff/webhooks/{subscription.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'data-delivery="{made.pk}"' in armenian
+    assert operations.RESTORED_DELIVERY_NOTE in english and operations.RESTORED_DELIVERY_NOTE not in armenian
+    assert "արխիվից" in armenian
