@@ -53,7 +53,13 @@ def database_server_url():
         return url
     if IN_CI or port_open("127.0.0.1", 5432):
         return "postgres://postgres@127.0.0.1:5432/postgres"
-    import pgserver  # a developer's machine with no PostgreSQL: the embedded one
+    try:
+        import pgserver  # a developer's machine with no PostgreSQL: the embedded one
+    except ImportError:  # Python 3.13, or a system pgserver has no build for
+        raise pytest.UsageError(
+            "No PostgreSQL for the tests: set TEST_DATABASE_URL or start one on 127.0.0.1:5432 "
+            "(this Python has no embedded PostgreSQL, pgserver)."
+        ) from None
 
     folder = tempfile.mkdtemp(prefix="hamaynk-test-pg-")
     _embedded = pgserver.get_server(folder, cleanup_mode="delete")

@@ -309,3 +309,28 @@ def test_bootstrap_reads_the_python_version_of_an_existing_venv(tmp_path, monkey
     (venv / "bin" / "python").touch()
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.12.4\n")
     assert bootstrap.venv_version() == (3, 12)
+
+
+def test_tasks_can_be_queued_on_the_file_system_before_the_data_folder_exists(tmp_path):
+    var = tmp_path / "not" / "yet"
+    environment = {
+        **os.environ,
+        "HAMAYNK_VAR_DIR": str(var),
+        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_RESULT_BACKEND": "",
+        "CELERY_TASK_DEFAULT_QUEUE": "celery",
+    }
+    _run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup()\n"
+            "from hamaynk.tenancy.tasks import collect_all_statistics\n"
+            "collect_all_statistics.delay()",
+        ],
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+    )
+    assert len(list((var / "queue").glob("*.msg"))) == 1
+    assert (var / "queue-processed").is_dir() and (var / "queue-control").is_dir()

@@ -121,6 +121,8 @@ def main(argv):
         print(f"hamaynk beat is already running ({exc}); only one may run per database.", file=sys.stderr)
         return 1
     lock.watch(settings.BEAT_LOCK_CHECK_SECONDS, on_lost=_thread.interrupt_main)
+    # The schedule file lives in the data folder, which an installed wheel may not have made yet.
+    os.makedirs(os.path.dirname(settings.CELERY_BEAT_SCHEDULE_FILENAME), exist_ok=True)
     try:
         Beat(app=app, loglevel=args.loglevel, schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME, quiet=True).run()
     except KeyboardInterrupt:
