@@ -393,6 +393,9 @@ def test_database_connection_healthcheck_follows_a_connection():
     database_port = str(_database_port(compose["services"]["web"]["environment"]["DATABASE_URL"]))
     code = check["test"][3]
     assert check["test"][:3] == ["CMD", "python", "-c"] and code.count(database_port) == 1
+    # The image has psutil because Hamaynk depends on it.
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(re.match(r"psutil\b", dependency) for dependency in dependencies)
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
     run = [sys.executable, "-c", code.replace(database_port, str(port))]
