@@ -6,6 +6,8 @@ hamaynk provision ...            provision municipalities (flags or --csv)
 hamaynk template check PATH      validate a template folder
 hamaynk golden build|status      the golden schema
 hamaynk migrate-all              migrate every municipality in parallel, with a report
+hamaynk municipality export SLUG [--output FILE]   one municipality's archive (docs/backup.md)
+hamaynk municipality import ARCHIVE [--slug NEW] [--replace] ...   restore it here
 hamaynk apikey create|list|revoke --municipality SLUG ...   a municipality's API keys
 hamaynk web                      the web server (gunicorn; WEB_PROCESSES × WEB_THREADS)
 hamaynk worker                   a Celery worker
