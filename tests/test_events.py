@@ -427,3 +427,20 @@ def test_purge_deletes_old_sent_events_and_receipts_but_keeps_dead_letters_and_r
     out = io.StringIO()
     call_command("events", "purge", stdout=out)
     assert out.getvalue().startswith("deleted ")
+
+
+def test_a_dispatch_task_s_deliveries_commit_without_a_flush_each_and_end_with_one(alpha):
+    from hamaynk.events import delivery
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    default = setting()
+    with delivery.flushed_once():
+        assert setting() == "off"
+    assert setting() == default
+    with pytest.raises(ZeroDivisionError), delivery.flushed_once():
+        1 / 0
+    assert setting() == default

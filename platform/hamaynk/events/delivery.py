@@ -1,6 +1,7 @@
 """Running consumers on events: once per (consumer, event), retried with backoff, then
 dead-lettered. Called by the dispatch task in the event's schema."""
 
+import contextlib
 import traceback
 
 from django.conf import settings
@@ -26,6 +27,38 @@ def deliver(event, consumer):
                 return False
         consumer.handle(event)
     return True
+
+
+@contextlib.contextmanager
+def flushed_once():
+    """Every delivery inside commits without waiting for the disk, and the block ends with one
+    commit that does: PostgreSQL flushes its log in order, so that one flush makes every
+    earlier commit durable too. A task's hundreds of receipts cost one disk write instead of one
+    each (with a busy disk, 4-5 ms each: the worker's ceiling was about 100 events a second).
+
+    Nothing is lost by it. The task is acknowledged to the broker only after the block (the
+    dispatch task is `acks_late`); if PostgreSQL crashed before the flush, the receipts and the
+    consumers' own rows since the last flush are gone together, and the unacknowledged task runs
+    again. Visibility is unchanged: other sessions see each commit at once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    completed = False
+    try:
+        yield
+        completed = True
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO DEFAULT")
+            if completed:
+                # A transaction that takes a transaction id writes a commit record, and a
+                # synchronous commit waits until the log is on disk up to it.
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_current_xact_id()")
+        except (OperationalError, InterfaceError):
+            if completed:
+                raise
+            # the block failed on the database already: its error is the one to see
 
 
 def backoff(attempt):

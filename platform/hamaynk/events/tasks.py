@@ -36,9 +36,10 @@ def dispatch(groups, consumers=None, attempt=1):
 
     A consumer that fails on an event is tried again on that event alone after a backoff, up to
     EVENTS_CONSUMER_MAX_ATTEMPTS times, then the event goes to its dead letters."""
-    for schema, event_ids in groups:
-        with inside(schema):
-            _run(schema, event_ids, consumers, attempt)
+    with delivery.flushed_once():
+        for schema, event_ids in groups:
+            with inside(schema):
+                _run(schema, event_ids, consumers, attempt)
 
 
 def _run(schema, event_ids, consumers, attempt):
