@@ -224,6 +224,10 @@ def test_the_wheel_installs_into_a_fresh_environment_and_serves_a_municipality(t
         status, css = _get(f"{base}/static/hamaynk/site.css", host)
         assert status == 200
         assert css == (REPO / "platform" / "hamaynk" / "static" / "hamaynk" / "site.css").read_text(encoding="utf-8")
+        # The data folder was made where the default says, with no warning about it on the way.
+        assert (data_home / "hamaynk" / "static").is_dir()
+        log.seek(0)
+        assert "No directory at" not in log.read()
     except BaseException:
         log.seek(0)
         print(log.read()[-6000:])

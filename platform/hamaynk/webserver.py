@@ -71,6 +71,19 @@ def _post_fork(server, worker):
     die_with_parent()
 
 
+def _static_root():
+    """WhiteNoise serves the packages' static files itself, and warns in every process when
+    STATIC_ROOT (where `hamaynk collectstatic` copies them) is missing, as in a fresh install."""
+    import os
+
+    from django.conf import settings
+
+    try:
+        os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+    except OSError:  # a read-only file system: the warning is all that is lost
+        pass
+
+
 class WebServer(BaseApplication):
     def __init__(self, settings_for_gunicorn):
         self._settings = settings_for_gunicorn
@@ -98,5 +111,6 @@ def main(argv):
     import django
 
     django.setup()
+    _static_root()
     WebServer(options(args.bind, args.processes, args.threads)).run()
     return 0
