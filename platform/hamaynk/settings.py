@@ -454,7 +454,9 @@ MIDDLEWARE = [
     "hamaynk.monitoring.middleware.RequestMetricsMiddleware",
     *MIDDLEWARE,
 ]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "hamaynk.csp.HamaynkCSPMiddleware"
+)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
 
 READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)  # seconds for all checks together
@@ -505,6 +507,10 @@ if env.bool("CSP_REPORT_ONLY", default=False):
 else:
     CONTENT_SECURITY_POLICY = _csp
 
+# Wagtail's admin shows no Gravatar pictures: they would send a hash of every staff member's
+# email address to a third party (and the policy above allows no image from there).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
 # Redis as the cache (CACHE_URL=redis://host:6379/0): a cache that does not answer fails a
 # request's lookup after CACHE_TIMEOUT_SECONDS instead of holding it.
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
@@ -523,3 +529,44 @@ if SENTRY_DSN:
         release=env.str("SENTRY_RELEASE", default=None),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# ---------------------------------------------------------------------------------------------
+# The anonymous page cache (hamaynk.pagecache; docs/website.md, "The page cache"): a
+# municipality's public pages kept whole in the shared cache for visitors who are not signed in,
+# stale as soon as anything they may show changes. Kept together so the rest can change around it.
+# ---------------------------------------------------------------------------------------------
+INSTALLED_APPS.append("hamaynk.pagecache")
+# On by default only with a cache that every process shares (Redis, a file cache): with a
+# local-memory cache, a change made in a worker or in another web process could not reach the
+# pages this process keeps.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)  # the longest a page is kept
+PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=1024 * 1024)  # larger answers are not kept
+# Paths never cached (prefixes): staff, editing, the console, the APIs, the language switch,
+# online applications and their confirmation, tracking and verification, downloads, files.
+PAGE_CACHE_EXCLUDED_PATHS = env.list(
+    "PAGE_CACHE_EXCLUDED_PATHS",
+    default=[
+        "/staff/",
+        "/cms/",
+        "/console/",
+        "/api/",
+        "/i18n/",
+        "/apply/",
+        "/track/",
+        "/verify/",
+        "/documents/",
+        "/media/",
+        "/static/",
+        "/_util/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ],
+)
+# Right inside the CSP middleware: a hit skips sessions, CSRF, language and authentication, and
+# its header is still written with a fresh nonce.
+MIDDLEWARE.insert(
+    next((i + 1 for i, name in enumerate(MIDDLEWARE) if name.endswith("CSPMiddleware")), len(MIDDLEWARE)),
+    "hamaynk.pagecache.middleware.PageCacheMiddleware",
+)

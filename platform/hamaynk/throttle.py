@@ -133,6 +133,8 @@ def limit(scope, *, key=client_address, methods=None, when=None):
                         return too_many_requests(request, refusal)
             return view(request, *args, **kwargs)
 
+        # A cached answer would not be counted (hamaynk.pagecache never stores these views').
+        wrapped.page_cache_exempt = True
         return wrapped
 
     return decorate

@@ -6,12 +6,18 @@ delivers only on commit (a rolled-back change wakes nobody)."""
 import uuid
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from .models import Event
 
 CHANNEL = "hamaynk_events"
+
+# Sent once an event (or a batch of them) is written, still inside the caller's transaction, with
+# `municipality_uuid` (None for the platform's own): what shows the data (the page cache) learns
+# of a change that may have sent no model signal (bulk writes, COPY).
+recorded = Signal()
 
 
 def _aggregate(aggregate):
@@ -71,6 +77,7 @@ def record(type, aggregate, payload=None, *, version=1, municipality=None):
             payload=payload or {},
         )
         _announce()
+        recorded.send(sender=Event, municipality_uuid=municipality_uuid, type=type)
     return event
 
 
@@ -94,6 +101,7 @@ def record_many(type, items, *, version=1):
                 count += 1
         if count:
             _announce()
+            recorded.send(sender=Event, municipality_uuid=municipality_uuid, type=type)
     return count
 
 
