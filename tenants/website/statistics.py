@@ -74,9 +74,7 @@ def services_chart(data):
         y = index * step
         length = max(figures.median_days * scale, 2)
         parts.append(f'<text x="0" y="{y + 14}" font-size="14" fill="#1b1f24">{escape(service.name)}</text>')
-        parts.append(
-            f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" class="chart-bar"/>'
-        )
+        parts.append(f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" class="chart-bar"/>')
         parts.append(
             f'<text x="{length + 6:.1f}" y="{y + label + 15}" font-size="14" fill="#1b1f24">'
             f"{figures.median_days:g}</text>"
