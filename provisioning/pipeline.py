@@ -26,7 +26,7 @@ from hamaynk.modules import all_modules
 from hamaynk.tenancy import routing
 from hamaynk.tenancy.models import Domain, Municipality, Region
 
-from . import golden
+from . import distribution, golden
 from .models import ProvisioningRun, ProvisioningStep
 from .requests import MunicipalityRequest
 from .template_format import load_named_template
@@ -228,6 +228,7 @@ def step_create_schema(context):
         # Left over from an attempt that died before it committed? Start clean.
         cursor.execute(f"DROP SCHEMA IF EXISTS {golden.quote(schema)} CASCADE")
     golden.clone_into(schema)
+    distribution.distribute(schema)  # a Citus distributed schema when the database has Citus
 
 
 def step_load_sections(context):
