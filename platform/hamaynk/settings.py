@@ -570,3 +570,135 @@ MIDDLEWARE.insert(
     next((i + 1 for i, name in enumerate(MIDDLEWARE) if name.endswith("CSPMiddleware")), len(MIDDLEWARE)),
     "hamaynk.pagecache.middleware.PageCacheMiddleware",
 )
+
+# ---------------------------------------------------------------------------------------------
+# Production: probes, metrics, error reports, TLS behind a proxy, HSTS, CSP, Redis
+# (hamaynk.monitoring, hamaynk.proxies; docs/running.md, "Health, metrics and errors" and
+# "Behind a TLS proxy"). Kept together so the rest of the file can change around it.
+# ---------------------------------------------------------------------------------------------
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+# First the proxy's word on the client (only from TRUSTED_PROXIES), then /healthz, /readyz and
+# /metrics before any routing, then request metrics around everything else.
+MIDDLEWARE = [
+    "hamaynk.proxies.TrustedProxyMiddleware",
+    "hamaynk.monitoring.middleware.OperatorEndpointsMiddleware",
+    "hamaynk.monitoring.middleware.RequestMetricsMiddleware",
+    *MIDDLEWARE,
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "hamaynk.csp.HamaynkCSPMiddleware"
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
+
+READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)  # seconds for all checks together
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_OUTBOX_SCHEMAS = env.int("METRICS_OUTBOX_SCHEMAS", default=100)  # outboxes read per scrape, at most
+
+# Behind a reverse proxy that terminates TLS: the proxies' addresses (CIDR), whose
+# X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else they are dropped.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+
+# Content-Security-Policy (django-csp): scripts and style sheets from our own origin, inline
+# ones only with the response's nonce; images also from the file store (signed S3 links).
+_storage_origin = []
+if STORAGE_BACKEND == "s3" and AWS_S3_ENDPOINT_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _storage_origin = ["{0.scheme}://{0.netloc}".format(_urlsplit(AWS_S3_ENDPOINT_URL))]
+elif STORAGE_BACKEND == "s3":
+    _storage_origin = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com", "https://*.amazonaws.com"]
+_csp = {
+    "EXCLUDE_URL_PREFIXES": [],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *_storage_origin, *env.list("CSP_EXTRA_IMG_SRC", default=[])],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _csp["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
+
+# Wagtail's admin shows no Gravatar pictures: they would send a hash of every staff member's
+# email address to a third party (and the policy above allows no image from there).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Redis as the cache (CACHE_URL=redis://host:6379/0): a cache that does not answer fails a
+# request's lookup after CACHE_TIMEOUT_SECONDS instead of holding it.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", env.float("CACHE_TIMEOUT_SECONDS", default=2.0))
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", env.float("CACHE_TIMEOUT_SECONDS", default=2.0))
+
+# Error reports (optional): SENTRY_DSN switches them on.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from hamaynk.monitoring.sentry import init as _init_sentry
+
+    _init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=None),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+# ---------------------------------------------------------------------------------------------
+# The anonymous page cache (hamaynk.pagecache; docs/website.md, "The page cache"): a
+# municipality's public pages kept whole in the shared cache for visitors who are not signed in,
+# stale as soon as anything they may show changes. Kept together so the rest can change around it.
+# ---------------------------------------------------------------------------------------------
+INSTALLED_APPS.append("hamaynk.pagecache")
+# On by default only with a cache that every process shares (Redis, a file cache): with a
+# local-memory cache, a change made in a worker or in another web process could not reach the
+# pages this process keeps.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)  # the longest a page is kept
+PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=1024 * 1024)  # larger answers are not kept
+# Paths never cached (prefixes): staff, editing, the console, the APIs, the language switch,
+# online applications and their confirmation, tracking and verification, downloads, files.
+PAGE_CACHE_EXCLUDED_PATHS = env.list(
+    "PAGE_CACHE_EXCLUDED_PATHS",
+    default=[
+        "/staff/",
+        "/cms/",
+        "/console/",
+        "/api/",
+        "/i18n/",
+        "/apply/",
+        "/track/",
+        "/verify/",
+        "/documents/",
+        "/media/",
+        "/static/",
+        "/_util/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ],
+)
+# Right inside the CSP middleware: a hit skips sessions, CSRF, language and authentication, and
+# its header is still written with a fresh nonce.
+MIDDLEWARE.insert(
+    next((i + 1 for i, name in enumerate(MIDDLEWARE) if name.endswith("CSPMiddleware")), len(MIDDLEWARE)),
+    "hamaynk.pagecache.middleware.PageCacheMiddleware",
+)
