@@ -74,7 +74,9 @@ class MunicipalityRequest:
     template: str = ""
     phone: str = ""
     email: str = ""
-    address: str = ""
+    # The municipality's address: {"hy": .., "en": .., "ru": ..}; a plain string is the Armenian
+    # one (the others stay empty until the profile gives them, and pages show the Armenian).
+    address: dict | str = ""
     admin_first_name: str = ""
     admin_last_name: str = ""
     centre_is_town: bool = True
@@ -85,6 +87,8 @@ class MunicipalityRequest:
     def __post_init__(self):
         self.template = self.template or settings.PROVISIONING_DEFAULT_TEMPLATE
         self.slug = (self.slug or "").strip()
+        given = self.address if isinstance(self.address, dict) else {"hy": self.address or ""}
+        self.address = {lang: (given.get(lang) or "").strip() for lang in ("hy", "en", "ru")}
         if not self.settlements and self.names.get("hy"):
             self.settlements = [dict(self.names)]
 

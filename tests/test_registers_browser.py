@@ -39,7 +39,7 @@ def test_the_secretary_imports_searches_edits_and_sees_the_history(page, live_se
     bad = CSV + "3000000004,Սխալյան,,Սխալի,31.02.1990,Արական,Կենտրոն,Հաշվառված\n"
     page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv", "buffer": bad.encode()}])
     page.click("button[type=submit].primary")
-    expect(page.locator("#import-errors")).to_contain_text("first_name")
+    expect(page.locator("#import-errors tr[data-field=first_name]")).to_contain_text("Անուն")
     expect(page.locator("#import-errors tbody tr")).to_have_count(3)
     page.set_input_files("#id_file", files=[{"name": "residents.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
     page.click("button[type=submit].primary")

@@ -364,3 +364,97 @@ def test_the_language_switcher_follows_a_translation_with_its_own_slug(client_fo
     # Russian has no translation: its button keeps the address, which shows Armenian with a notice.
     assert 'name="next" value="/zbosashrjutyun/"' in html
     assert english.url == "/tourism/"
+
+
+def test_untranslated_news_are_listed_in_armenian_with_a_notice(client_for, town):
+    from wagtail.models import Locale
+
+    from tenants.website.models import NewsIndexPage, NewsPage
+
+    with schema_context(town.schema_name):
+        news = NewsIndexPage.objects.get(locale__language_code="hy")
+        item = news.add_child(
+            instance=NewsPage(title="Ծառատունկ այգում", slug="tree-planting", summary="Շաբաթ օրը՝ 10:00-ին։")
+        )
+    client = client_for(town.primary_host)
+    armenian = client.get("/news/", HTTP_ACCEPT_LANGUAGE="hy").content.decode()
+    assert "Ծառատունկ այգում" in armenian and "data-fallback" not in armenian
+    for language, notice in (("en", "Not translated yet"), ("ru", "Ещё не переведено")):
+        for path in ("/news/", "/"):
+            html = client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            assert "Ծառատունկ այգում" in html, (language, path)
+            assert notice in html and '<div lang="hy">' in html
+        # Its own page opens in Armenian, with the page's notice.
+        page = client.get("/news/tree-planting/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "Ծառատունկ այգում" in page and 'id="fallback-notice"' in page
+    # Once translated and published, English readers get the translation instead.
+    with schema_context(town.schema_name):
+        english = item.copy_for_translation(Locale.objects.get(language_code="en"))
+        english.title = "Tree planting in the park"
+        english.save_revision().publish()
+    cache.clear()
+    html = client.get("/news/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Tree planting in the park" in html and "Ծառատունկ այգում" not in html
+    assert "Ծառատունկ այգում" in client.get("/news/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+
+def test_editors_see_what_needs_translation(client_for, town):
+    from tenants.website.models import HomePage, StandardPage
+
+    with schema_context(town.schema_name):
+        home = HomePage.objects.get(locale__language_code="hy")
+        page = home.add_child(instance=StandardPage(title="Տեսարժան վայրեր", slug="sights", body="<p>Ա</p>"))
+    editor = signed_in(client_for, town, "translator@site.test", "editor")
+    response = editor.get("/cms/reports/needs-translation/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    rows = {listed.pk: [locale.language_code for locale in locales] for listed, locales in response.context["rows"]}
+    assert rows[page.pk] == ["en", "ru"]
+    assert f'href="/cms/translation/submit/page/{page.pk}/"' in response.content.decode()
+    # The pages provisioning built are translated: they are not listed.
+    with schema_context(town.schema_name):
+        built = home.get_children().live().filter(slug__in=["services", "news", "decisions", "budget", "contacts"])
+        assert home.pk not in rows and not set(rows) & set(built.values_list("pk", flat=True))
+    assert "Needs translation" in editor.get("/cms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Not reachable without the admin.
+    outsider = signed_in(client_for, town, "clerk@site.test", "front_office")
+    assert outsider.get("/cms/reports/needs-translation/").status_code in (302, 403)
+
+
+def test_needs_translation_lists_only_the_municipalitys_own_pages(client_for, alpha, beta):
+    from tenants.website.models import HomePage, StandardPage
+
+    with schema_context(beta.schema_name):
+        home = HomePage.objects.get(locale__language_code="hy")
+        if not home.get_children().filter(slug="beta-only").exists():
+            home.add_child(instance=StandardPage(title="Միայն բետա", slug="beta-only"))
+    editor = signed_in(client_for, alpha, "translator@alpha.test", "editor")
+    html = editor.get("/cms/reports/needs-translation/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Միայն բետա" not in html and "beta-only" not in html
+
+
+def test_the_address_is_given_in_each_language_and_marked_when_it_falls_back():
+    from django.test import Client
+
+    town = provision_ok(
+        address={"hy": "Կենտրոնական հրապարակ 1", "en": "1 Central Square", "ru": "Центральная площадь, 1"}
+    )
+    armenian_only = provision_ok(address="Շահումյան 5")
+    client = Client(HTTP_HOST=town.primary_host)
+    assert "1 Central Square" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Центральная площадь, 1" in client.get("/contacts/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Կենտրոնական հրապարակ 1" in client.get("/", HTTP_ACCEPT_LANGUAGE="hy").content.decode()
+    # Only the Armenian one (the older format, a plain string): English readers see it, marked as Armenian.
+    html = Client(HTTP_HOST=armenian_only.primary_host).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span lang="hy">Շահումյան 5</span>' in html
+
+
+def test_decisions_say_they_are_published_in_armenian(client_for, town):
+    with schema_context(town.schema_name):
+        decision = _decision("31-Ն", "Աղբահանության վճարի մասին")
+    client = client_for(town.primary_host)
+    for path in ("/decisions/", f"/decisions/{decision.uuid}/"):
+        english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'id="records-language-notice"' in english and "published in Armenian only" in english
+        assert '<td lang="hy">' in english or '<h1 lang="hy">' in english
+        armenian = client.get(path, HTTP_ACCEPT_LANGUAGE="hy").content.decode()
+        assert 'id="records-language-notice"' not in armenian

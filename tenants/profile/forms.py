@@ -39,6 +39,14 @@ class ProfileForm(forms.ModelForm):
         ]
         widgets = {f"reception_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in ("hy", "en", "ru")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language's text is marked as that language, for spelling checkers and screen readers.
+        for name, field in self.fields.items():
+            language = name.rsplit("_", 1)[-1]
+            if language in ("hy", "en", "ru"):
+                field.widget.attrs["lang"] = language
+
     def clean_coat_of_arms(self):
         upload = self.cleaned_data.get("coat_of_arms")
         if not upload or not hasattr(upload, "content_type"):

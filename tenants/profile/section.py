@@ -85,7 +85,7 @@ def load(data, context):
             **translated(reception, "reception"),
             "phone": request.phone,
             "email": request.email,
-            "address_hy": request.address,
+            **translated(request.address, "address"),
         },
     )
     hours = []

@@ -292,6 +292,14 @@ def record_import(request, code):
                 preview_columns=[types[c] for c in register.list_fields],
                 preview=[[types[c].display(d.get(c)) for c in register.list_fields] for d in cleaned[:20]],
             )
+    if context.get("report"):
+        # Problems name the field by its label in the reader's language (a column the register
+        # does not have keeps the title the file gave it).
+        types = register.field_types
+        context["problems"] = [
+            (row, field, types[field].label if field in types else field, reason)
+            for row, field, reason in context["report"].errors
+        ]
     return render(request, "registers/import.html", context)
 
 

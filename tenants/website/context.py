@@ -60,6 +60,7 @@ def _build():
         "name": profile.name if profile else "",
         "has_coat_of_arms": bool(profile and profile.coat_of_arms),
         "address": profile.address if profile else "",
+        "address_language": profile.language_of("address") if profile else "",
         "phone": profile.phone if profile else "",
         "email": profile.email if profile else "",
         "home_url": home_url,

@@ -4,6 +4,7 @@ Every page type draws on what the municipality already keeps — the catalogue, 
 council-decisions register, the budget, the residents register and the case figures — so the
 editors write the words around the data and never copy the data itself."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
@@ -80,8 +81,11 @@ class NewsIndexPage(SitePage):
         verbose_name = _("news and announcements")
 
     def get_context(self, request, *args, **kwargs):
+        from .fallback import live_with_fallback
+
         context = super().get_context(request, *args, **kwargs)
-        items = NewsPage.objects.child_of(self).live().order_by("-date", "-id")
+        # Armenian news nobody has translated yet are listed too, marked as Armenian.
+        items = live_with_fallback(NewsPage, self, children_only=True).order_by("-date", "-id")
         kind = request.GET.get("kind")
         if kind in NewsPage.Kind.values:
             items = items.filter(kind=kind)
@@ -158,6 +162,7 @@ class DecisionsPage(RoutablePageMixin, SitePage):
                 "register": register,
                 "q": text,
                 "results": page,
+                "records_language": settings.LANGUAGE_CODE,
                 "rows": decisions.rows(register, page),
             },
         )
@@ -180,6 +185,7 @@ class DecisionsPage(RoutablePageMixin, SitePage):
                 "record": record,
                 "values": public_values(register, record),
                 "title": register.record_title(record.data),
+                "records_language": settings.LANGUAGE_CODE,
             },
         )
 
@@ -248,8 +254,11 @@ class ContactsPage(SitePage):
         from tenants.profile.models import Department, MunicipalProfile, Settlement, WorkingHours
 
         context = super().get_context(request, *args, **kwargs)
+        profile = MunicipalProfile.objects.first()
         context.update(
-            profile=MunicipalProfile.objects.first(),
+            profile=profile,
+            # Shown in Armenian, marked as such, while the profile has no text in this language.
+            reception_language=profile.language_of("reception") if profile else "",
             hours=WorkingHours.objects.all(),
             departments=Department.objects.all(),
             settlements=Settlement.objects.all(),

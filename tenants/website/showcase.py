@@ -14,11 +14,12 @@ HOME_SERVICES = 6
 
 
 def home(page):
+    from .fallback import live_with_fallback
     from .models import NewsPage, ServicesPage
 
     return {
         "services_page": ServicesPage.objects.live().child_of(page).first(),
-        "news": NewsPage.objects.live().descendant_of(page).order_by("-date", "-id")[:HOME_NEWS],
+        "news": live_with_fallback(NewsPage, page).order_by("-date", "-id")[:HOME_NEWS],
         "services": Service.objects.filter(is_active=True, online=True).order_by("position", "code")[:HOME_SERVICES],
         "figures": key_figures(),
     }

@@ -25,6 +25,7 @@ from tenants.audit import views as audit_views
 from tenants.audit.models import Entry
 from tenants.audit.recorder import record
 
+from . import labels
 from .forms import OnboardForm
 
 
@@ -78,18 +79,35 @@ def _latest_run(municipality):
     return municipality.provisioning_runs.prefetch_related("steps").first()
 
 
+def _register_names(municipality):
+    """{code: name in the reader's language} of the municipality's registers, for its figures."""
+    from django_tenants.utils import schema_context
+
+    from tenants.registers.models import Register
+
+    if municipality.status not in (Municipality.Status.ACTIVE, Municipality.Status.SUSPENDED):
+        return {}
+    with schema_context(municipality.schema_name):
+        return {register.code: register.name for register in Register.objects.all()}
+
+
 @ministry_staff_required
 def municipality_detail(request, uuid):
     municipality = get_object_or_404(Municipality.objects.select_related("region", "statistics"), uuid=uuid)
     snapshot = getattr(municipality, "statistics", None)
     values = snapshot.values if snapshot else {}
+    run = _latest_run(municipality)
+    registers = _register_names(municipality) if any(".records_" in key for key in values) else {}
     modules = [
         {
             "module": module,
             "figures": [
-                (key.split(".", 1)[1], value)
-                for key, value in sorted(values.items())
-                if key.startswith(f"{module.code}.")
+                (labels.figure_label(module.code, key, registers), labels.figure_value(key, value))
+                for key, value in (
+                    (full_key.split(".", 1)[1], value)
+                    for full_key, value in sorted(values.items())
+                    if full_key.startswith(f"{module.code}.")
+                )
             ],
         }
         for module in all_modules()
@@ -101,7 +119,8 @@ def municipality_detail(request, uuid):
             "modules": modules,
             "snapshot": snapshot,
             "m": municipality,
-            "run": _latest_run(municipality),
+            "run": run,
+            "steps": [(step, labels.step_label(step.name)) for step in run.steps.all()] if run else [],
             "domains": municipality.domains.order_by("-is_primary", "domain"),
             "transitions": [s for s in Municipality.Status if municipality.can_become(s)],
         },
@@ -126,6 +145,7 @@ def progress(request, uuid):
                 "steps": [
                     {
                         "name": s.name,
+                        "label": labels.step_label(s.name),
                         "state": s.state,
                         "state_label": s.get_state_display(),
                         "duration_ms": s.duration_ms,

@@ -18,6 +18,12 @@ class TranslatedNameMixin:
         lang = (translation.get_language() or "hy")[:2]
         return getattr(self, f"{field}_{lang}", "") or getattr(self, f"{field}_hy")
 
+    def language_of(self, field):
+        """The language in_language(field) is in: the active one when it has the text, else
+        Armenian, so pages can mark an Armenian fallback as such (lang="hy")."""
+        lang = (translation.get_language() or "hy")[:2]
+        return lang if getattr(self, f"{field}_{lang}", "") else "hy"
+
     @property
     def name(self):
         return self.in_language("name")

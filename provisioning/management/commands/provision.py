@@ -21,6 +21,8 @@ CSV_COLUMNS = [
     "phone",
     "email",
     "address",
+    "address_en",
+    "address_ru",
     "template",
     "domains",
 ]
@@ -36,7 +38,11 @@ def request_from_row(row):
         admin_email=(row.get("admin_email") or "").strip(),
         phone=(row.get("phone") or "").strip(),
         email=(row.get("email") or "").strip(),
-        address=(row.get("address") or "").strip(),
+        address={
+            "hy": (row.get("address") or "").strip(),
+            "en": (row.get("address_en") or "").strip(),
+            "ru": (row.get("address_ru") or "").strip(),
+        },
         template=(row.get("template") or "").strip(),
         extra_domains=[d.strip().lower() for d in (row.get("domains") or "").split(";") if d.strip()],
     )
@@ -58,7 +64,9 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email")
         parser.add_argument("--phone", default="")
         parser.add_argument("--email", default="")
-        parser.add_argument("--address", default="")
+        parser.add_argument("--address", default="", help="the address in Armenian")
+        parser.add_argument("--address-en", default="", dest="address_en")
+        parser.add_argument("--address-ru", default="", dest="address_ru")
         parser.add_argument("--template", default="")
         parser.add_argument(
             "--domain",

@@ -2,6 +2,7 @@
 // each step's state, time and error; reloads the page once the municipality is active.
 (function () {
   var url = document.currentScript.dataset.progressUrl;
+  var milliseconds = document.currentScript.dataset.milliseconds || "{ms} ms";
   function poll() {
     fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
       var status = document.getElementById("status");
@@ -17,7 +18,7 @@
           badge.className = "status status-" + s.state;
           badge.textContent = s.state_label;
           row.querySelector(".state").replaceChildren(badge);
-          row.querySelector(".time").textContent = s.duration_ms === null ? "" : s.duration_ms + " ms";
+          row.querySelector(".time").textContent = s.duration_ms === null ? "" : milliseconds.replace("{ms}", s.duration_ms);
           row.querySelector(".error").textContent = s.error;
         });
       }
