@@ -301,7 +301,12 @@ def test_summary_chart_and_public_table():
         assert svg.count('class="bar-planned"') == 2 and svg.count('class="bar-executed"') == 2
         assert 'data-code="R6"' in svg and "Equalisation subsidy from the state budget" in svg
         html = render_to_string("budget/_year.html", {"summary": summary})
-        assert html.count("<table") == 2 and html.count("<caption>") == 2 and html.count("<svg") == 2
+        # Each chart twice: the wide drawing and the phone's (its own ids, larger letters, long names wrapped).
+        assert html.count("<table") == 2 and html.count("<caption>") == 2 and html.count("<svg") == 4
+        compact = services.chart_svg(summary, "revenue", services.COMPACT)
+        assert 'viewBox="0 0 360 ' in compact and 'id="budget-chart-2025-revenue-compact-title"' in compact
+        assert 'font-size="15"' in compact and compact.count("<tspan") > svg.count("<tspan")
+        assert all(len(line) <= services.COMPACT.label_chars for line in services.wrap("ա " * 40, 36))
         assert '<th scope="row">Property tax on buildings and structures</th>' in html
         assert "150,000,000\xa0֏" in html and "75.0%" in html and "—" in html
         assert services.summary(2030).revenue.lines == ()

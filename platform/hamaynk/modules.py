@@ -48,8 +48,15 @@ class PersonalDataCheck(Protocol):
     def __call__(self, role: Any) -> bool: ...
 
 
+class DashboardPanel(Protocol):
+    """The context of the module's panel on the staff dashboard (rendered with its
+    dashboard_template), or None when the signed-in person may not see it."""
+
+    def __call__(self, request: Any) -> dict | None: ...
+
+
 # hook -> how many positional arguments it is called with
-HOOK_ARITY = {"load_section": 2, "check_section": 2, "statistics": 0, "reads_personal_data": 1}
+HOOK_ARITY = {"load_section": 2, "check_section": 2, "statistics": 0, "reads_personal_data": 1, "dashboard": 1}
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 PERMISSION = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -82,6 +89,8 @@ class Module:
     statistics: StatisticsCollector | None = None
     reads_personal_data: PersonalDataCheck | None = None
     staff_menu: tuple[tuple[Any, str], ...] = field(default=())  # ((label, url name), ...)
+    dashboard: DashboardPanel | None = None
+    dashboard_template: str = ""
     app_label: str = ""
 
     def __post_init__(self):
@@ -105,6 +114,8 @@ class Module:
                 yield f"{hook} must accept {arity} positional argument(s)"
         if self.load_section and self.section_schema is None:
             yield "load_section needs a section_schema"
+        if self.dashboard and not self.dashboard_template:
+            yield "dashboard needs a dashboard_template"
         if not isinstance(self.depends_on, tuple) or not all(isinstance(c, str) for c in self.depends_on):
             yield "depends_on must be a tuple of module codes"
         for name in ("staff_urls", "public_urls", "api_urls", "root_urls"):

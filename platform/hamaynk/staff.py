@@ -39,4 +39,10 @@ class SetPasswordDoneView(auth_views.PasswordResetCompleteView):
 def dashboard(request):
     modules = [m for m in all_modules() if m.staff_menu]
     roles = [group.role for group in request.user.groups.select_related("role") if hasattr(group, "role")]
-    return render(request, "hamaynk/staff_dashboard.html", {"modules": modules, "roles": roles})
+    panels = []
+    for module in all_modules():
+        if module.dashboard is not None:
+            context = module.dashboard(request)
+            if context is not None:
+                panels.append({"module": module, "template": module.dashboard_template, "context": context})
+    return render(request, "hamaynk/staff_dashboard.html", {"modules": modules, "roles": roles, "panels": panels})

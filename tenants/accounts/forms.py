@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from tenants.profile.models import Department
+
 from .models import Role
 
 
@@ -11,6 +13,13 @@ class StaffForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     roles = forms.ModelMultipleChoiceField(
         label=_("Roles"), queryset=Role.objects.all(), widget=forms.CheckboxSelectMultiple
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments"),
+        queryset=Department.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Unassigned applications of these departments appear in their inbox."),
     )
     is_active = forms.BooleanField(label=_("May sign in"), required=False, initial=True)
 
@@ -25,11 +34,15 @@ class StaffForm(forms.Form):
                     "first_name": user.first_name,
                     "last_name": user.last_name,
                     "roles": [g.role for g in user.groups.select_related("role") if hasattr(g, "role")],
+                    "departments": list(user.departments.all()),
                     "is_active": user.is_active,
                 },
             )
         super().__init__(*args, **kwargs)
         self.fields["roles"].label_from_instance = lambda role: role.name
+        self.fields["departments"].label_from_instance = lambda department: department.name
+        if not self.fields["departments"].queryset.exists():
+            del self.fields["departments"]
         if user is None:
             del self.fields["is_active"]
 

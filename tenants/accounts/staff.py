@@ -21,6 +21,7 @@ def invite(data, municipality):
         password=None,
     )
     user.groups.set([role.group for role in data["roles"]])
+    user.departments.set(data.get("departments", []))
     link = municipality.site_url(set_password_path(user))
     record(user, Entry.Action.INVITE, {"email": {"old": None, "new": user.email}})
     context = {"municipality": municipality, "link": link, "user": user}
@@ -42,3 +43,5 @@ def update(user, data):
     user.is_active = data["is_active"]
     user.save()
     user.groups.set([role.group for role in data["roles"]])
+    if "departments" in data:
+        user.departments.set(data["departments"])

@@ -13,17 +13,45 @@ from django.template.loader import render_to_string
 
 from .models import Category, Line
 
-# The chart, in SVG user units: each category is a label line over two bars (planned, executed),
-# with the amount written after each bar.
-WIDTH = 720
-LEGEND_HEIGHT = 30
-LABEL_HEIGHT = 18
-BAR_HEIGHT = 14
-BAR_GAP = 3
-ROW_GAP = 14
-VALUE_ROOM = 150  # right of the longest bar, for its amount
-ROW_HEIGHT = LABEL_HEIGHT + 2 * BAR_HEIGHT + BAR_GAP + ROW_GAP
-PLOT_WIDTH = WIDTH - VALUE_ROOM
+# The chart, in SVG user units: each category is a label (one or more lines) over two bars
+# (planned, executed), with the amount written after each bar. Two layouts: the wide one for
+# screens where the chart is drawn about as wide as its units, and a compact one for phones,
+# whose 360 units fill a 375-pixel screen so its letters keep about their size.
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    font_size: int  # the category labels and the legend
+    value_font_size: int  # the amounts
+    label_line: int  # the height of one line of a label
+    label_chars: int  # a label wraps after about this many characters
+    bar_height: int
+    bar_gap: int
+    row_gap: int
+    value_room: int  # right of the longest bar, for its amount
+    legend_height: int
+    legend_second_x: int
+
+    @property
+    def plot_width(self):
+        return self.width - self.value_room
+
+
+WIDE = Layout(720, 12, 11, 16, 95, 14, 3, 14, 150, 30, 170)
+COMPACT = Layout(360, 15, 13, 19, 36, 16, 3, 14, 125, 34, 150)
+
+
+def wrap(text, limit):
+    """Words in lines of at most `limit` characters (a longer word gets a line of its own)."""
+    lines, current = [], ""
+    for word in str(text).split():
+        if current and len(current) + 1 + len(word) > limit:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*lines, current] if current else [""]
 
 
 @dataclass(frozen=True)
@@ -100,15 +128,16 @@ def totals_by_year():
     return totals
 
 
-def chart_svg(summary, direction):
+def chart_svg(summary, direction, layout=WIDE):
     """Horizontal bars, planned then executed, per category of one direction. Drawn on the
     server so the page needs no JavaScript; role="img" with a title and a description, and the
-    amounts written beside the bars, so nothing depends on telling colours apart."""
+    amounts written beside the bars, so nothing depends on telling colours apart. `layout` is
+    WIDE or COMPACT (phones)."""
     part = {p.direction: p for p in summary.directions}[direction]
     longest = max([max(line.planned, line.executed) for line in part.lines] + [1])
 
     def bar(value, y):
-        length = PLOT_WIDTH * value / longest
+        length = layout.plot_width * value / longest
         if value:
             length = max(length, 1)  # a small amount stays visible
         return {
@@ -116,31 +145,40 @@ def chart_svg(summary, direction):
             "y": f"{y:.1f}",
             "width": f"{length:.1f}",
             "text_x": f"{length + 6:.1f}",
-            "text_y": f"{y + BAR_HEIGHT - 3:.1f}",
+            "text_y": f"{y + layout.bar_height - 3:.1f}",
         }
 
     rows = []
-    for index, line in enumerate(part.lines):
-        top = LEGEND_HEIGHT + index * ROW_HEIGHT
-        bars_top = top + LABEL_HEIGHT
+    top = layout.legend_height
+    for line in part.lines:
+        label = wrap(line.category.name, layout.label_chars)
+        first_baseline = top + layout.label_line - 4
+        bars_top = top + len(label) * layout.label_line + 2
         rows.append(
             {
                 "line": line,
-                "label_y": f"{top + 13:.1f}",
+                "label_y": f"{first_baseline:.1f}",
+                "label_lines": [
+                    (f"{first_baseline + i * layout.label_line:.1f}", text) for i, text in enumerate(label)
+                ],
                 "planned": bar(line.planned, bars_top),
-                "executed": bar(line.executed, bars_top + BAR_HEIGHT + BAR_GAP),
+                "executed": bar(line.executed, bars_top + layout.bar_height + layout.bar_gap),
             }
         )
+        top = bars_top + 2 * layout.bar_height + layout.bar_gap + layout.row_gap
+    compact = layout is COMPACT
     return render_to_string(
         "budget/chart.svg",
         {
             "summary": summary,
             "part": part,
             "rows": rows,
-            "width": WIDTH,
-            "bar_height": BAR_HEIGHT,
-            "height": LEGEND_HEIGHT + max(len(rows), 1) * ROW_HEIGHT,
-            "id": f"budget-chart-{summary.year}-{direction}",
+            "layout": layout,
+            "width": layout.width,
+            "bar_height": layout.bar_height,
+            "height": top if rows else layout.legend_height + 40,
+            "id": f"budget-chart-{summary.year}-{direction}" + ("-compact" if compact else ""),
+            "compact": compact,
         },
     )
 

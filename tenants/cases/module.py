@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamaynk.modules import Module
 
-from . import personal_data, stats
+from . import inbox, personal_data, stats
 
 MODULE = Module(
     code="cases",
@@ -20,5 +20,7 @@ MODULE = Module(
     permissions=("cases.view_case", "cases.add_case"),
     statistics=stats.collect,
     reads_personal_data=personal_data.reads_personal_data,
+    dashboard=inbox.dashboard_panel,
+    dashboard_template="cases/_dashboard.html",
     staff_menu=((_("Applications"), "cases:inbox"), (_("Register a walk-in application"), "cases:walk_in")),
 )

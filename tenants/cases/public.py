@@ -8,7 +8,6 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from hamaynk import honeypot, throttle
 from tenants.catalogue.models import Service
@@ -30,18 +29,13 @@ def apply_online(request, code):
         )
     form = ApplicationForm(service, request.POST or None, request.FILES or None, email_required=True)
     if request.method == "POST" and form.is_valid():
-        data, errors = workflow.clean_form(service, form.form_values())
-        if not form.cleaned_data["applicant_name"].strip():
-            errors["applicant_name"] = [_("Enter the applicant's name.")]
-        stored = []
-        if not errors:
-            try:
-                stored = [
-                    stored_files.store(f"pending/{service.code}", upload)
-                    for upload in request.FILES.getlist("documents")
-                ]
-            except FieldError as exc:
-                errors["documents"] = [str(exc)]
+        data, errors, stored = form.service_data, {}, []
+        try:
+            stored = [
+                stored_files.store(f"pending/{service.code}", upload) for upload in request.FILES.getlist("documents")
+            ]
+        except FieldError as exc:
+            errors["documents"] = [str(exc)]
         if errors:
             form.show_errors(errors)
         else:

@@ -1,6 +1,8 @@
 """Front and back office: the inbox sorted by due date, a case with its actions and history,
 walk-in applications registered at the window."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -8,7 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from hamaynk.permissions import requires
@@ -17,6 +19,7 @@ from tenants.profile.models import Department
 from tenants.registers import files as stored_files
 from tenants.registers.fields import FieldError
 
+from . import inbox as inbox_queue
 from . import personal_data, workflow
 from .forms import ActionForm, ApplicationForm
 from .models import Case, CaseFile
@@ -26,34 +29,48 @@ PAGE_SIZE = 50
 READ = "cases.view_case"
 # Registering an application at the window for a citizen.
 REGISTER = "cases.add_case"
+SCOPE_NAMES = {
+    inbox_queue.ACTION: gettext_lazy("Needs my action"),
+    inbox_queue.MINE: gettext_lazy("Assigned to me"),
+    inbox_queue.UNASSIGNED: gettext_lazy("Not assigned"),
+    inbox_queue.ALL: gettext_lazy("All open"),
+}
 
 
 @requires(READ)
 def inbox(request):
     today = timezone.localdate()
-    cases = Case.objects.filter(closed_at__isnull=True).select_related("service", "assigned_to")
-    scope = request.GET.get("scope", "mine")
-    if scope == "mine":
-        cases = cases.filter(assigned_to=request.user)
-    elif scope == "unassigned":
-        cases = cases.filter(assigned_to__isnull=True)
+    scope = request.GET.get("scope", "")
+    if scope not in inbox_queue.SCOPES:
+        scope = inbox_queue.DEFAULT_SCOPE
+    cases = inbox_queue.open_cases().filter(inbox_queue.scope_filter(scope, request.user))
     due = request.GET.get("due", "")
     if due == "overdue":
-        cases = cases.filter(due_date__lt=today, paused_since__isnull=True)
+        cases = cases.filter(inbox_queue.overdue_filter(today))
     elif due == "due_soon":
-        cases = cases.filter(
-            due_date__gte=today, due_date__lte=today + timezone.timedelta(days=2), paused_since__isnull=True
-        )
+        cases = cases.filter(inbox_queue.due_soon_filter(today))
+    else:
+        due = ""
     service = request.GET.get("service", "")
     if service:
         cases = cases.filter(service__code=service)
     department = request.GET.get("department", "")
     if department:
         cases = cases.filter(department__code=department)  # a department's queue
-    page = Paginator(cases.order_by("due_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    state = request.GET.get("state", "")
+    if state:
+        cases = cases.filter(state=state)
+    cases = inbox_queue.ordered(cases.select_related("service", "assigned_to"), today)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, workflow.due_status(case, today)) for case in page]
     query = request.GET.copy()
     query.pop("page", None)
+    query["scope"] = scope
+    narrowed = {"due": due, "service": service, "department": department, "state": state}
+    kept = urlencode({k: v for k, v in narrowed.items() if v})
+    scope_links = [
+        (code, SCOPE_NAMES[code], f"?scope={code}" + (f"&{kept}" if kept else "")) for code in inbox_queue.SCOPES
+    ]
     return render(
         request,
         "cases/inbox.html",
@@ -61,12 +78,20 @@ def inbox(request):
             "rows": rows,
             "page": page,
             "scope": scope,
+            "scopes": scope_links,
+            "scope_name": SCOPE_NAMES[scope],
+            "narrowed": any(narrowed.values()),
+            "overdue": cases.filter(inbox_queue.overdue_filter(today)).count()
+            if due != "overdue"
+            else page.paginator.count,
             "due": due,
             "service": service,
+            "state": state,
             "query": query.urlencode(),
             "services": Service.objects.filter(is_active=True),
             "department": department,
             "departments": Department.objects.all(),
+            "in_no_department": not request.user.departments.exists(),
         },
     )
 

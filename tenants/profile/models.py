@@ -1,6 +1,7 @@
 """What a municipality says about itself: names, coat of arms, contacts, hours, settlements
 and departments. Settlements are data inside the municipality, never tenants of their own."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,10 @@ class Department(TranslatedNameMixin, models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # The staff who work in the department: its unassigned applications are in their inbox.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="departments", verbose_name=_("staff")
+    )
 
     class Meta:
         ordering = ["position", "code"]

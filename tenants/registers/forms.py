@@ -9,15 +9,20 @@ from .models import Record
 
 
 class AddressWidget(forms.MultiWidget):
+    """Four inputs, each with a visible label (registers/address_widget.html); the field's own
+    label is the legend of their fieldset."""
+
     template_name = "registers/address_widget.html"
+    part_labels = (_("settlement"), _("street"), _("building"), _("apartment"))
 
     def __init__(self):
-        super().__init__(
-            [
-                forms.TextInput(attrs={"aria-label": label})
-                for label in (_("settlement"), _("street"), _("building"), _("apartment"))
-            ]
-        )
+        super().__init__([forms.TextInput() for _label in self.part_labels])
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(context["widget"]["subwidgets"], self.part_labels):
+            subwidget["part_label"] = label
+        return context
 
     def decompress(self, value):
         return [value.get(p, "") for p in AddressField.PARTS] if value else ["", "", "", ""]

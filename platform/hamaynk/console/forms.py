@@ -41,25 +41,31 @@ class OnboardForm(forms.Form):
         return slug
 
     def to_request(self):
-        data = self.cleaned_data
-        return MunicipalityRequest(
-            slug=data["slug"],
-            names={lang: data[f"name_{lang}"].strip() for lang in ("hy", "en", "ru")},
-            region=data["region"].code,
-            settlements=parse_settlements(data["settlements"]),
-            admin_email=data["admin_email"],
-            phone=data["phone"],
-            email=data["email"],
-            address=data["address"],
-            template=data["template"],
-        )
+        return self._request(self.cleaned_data)
 
     def clean(self):
+        """The request's own checks (subdomain taken, settlements listed twice, ...) run with
+        the fields' checks, so every problem shows at once; a field already refused keeps its
+        one message."""
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        for field, messages in self.to_request().errors().items():
+        for field, messages in self._request(cleaned).errors().items():
+            if field in self.errors:
+                continue
             target = field if field in self.fields else None
             for message in messages:
                 self.add_error(target, message)
         return cleaned
+
+    def _request(self, data):
+        region = data.get("region")
+        return MunicipalityRequest(
+            slug=data.get("slug") or "",
+            names={lang: (data.get(f"name_{lang}") or "").strip() for lang in ("hy", "en", "ru")},
+            region=region.code if region else "",
+            settlements=parse_settlements(data.get("settlements") or ""),
+            admin_email=data.get("admin_email") or "",
+            phone=data.get("phone") or "",
+            email=data.get("email") or "",
+            address=data.get("address") or "",
+            template=data.get("template") or "",
+        )

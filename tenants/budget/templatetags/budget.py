@@ -4,8 +4,9 @@ the chart tag, so a page template can draw a summary without a view's help."""
 
 from django import template
 from django.utils.formats import get_format, number_format
+from django.utils.html import format_html
 
-from tenants.budget.services import chart_svg
+from tenants.budget.services import COMPACT, WIDE, chart_svg
 
 register = template.Library()
 
@@ -28,5 +29,6 @@ def percent(share):
 
 @register.simple_tag
 def budget_chart(summary, direction):
-    """The chart of one direction of a summary (see services.chart_svg)."""
-    return chart_svg(summary, direction)
+    """The chart of one direction of a summary (see services.chart_svg), in both layouts: the
+    style sheet shows the compact one on phones and the wide one elsewhere."""
+    return format_html("{}{}", chart_svg(summary, direction, WIDE), chart_svg(summary, direction, COMPACT))
