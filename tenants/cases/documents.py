@@ -1,17 +1,17 @@
 """The PDFs of a case: the intake receipt handed to the applicant, and the output document a
 granted application produces, which carries a code anyone can check on the public page.
 
-Text is set in DejaVu Sans, which has the Armenian alphabet and ships inside matplotlib's
-package: a machine with nothing but the project's `pip install` renders Armenian without any
-system font (docs/decisions.md)."""
+Text is set in Noto Sans with Noto Sans Armenian for the Armenian letters and the dram sign,
+both shipped inside the package (hamaynk.fonts): a machine with nothing but the project's
+`pip install` prints Armenian without any system font (docs/decisions.md). The output document
+carries a QR code of its verification page and names its signatory."""
 
 import datetime
-import functools
-import importlib.util
 import io
 import re
-from pathlib import Path
+from urllib.parse import urlencode
 
+import segno
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -20,27 +20,23 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from hamaynk import fonts
 from hamaynk.tenancy.current import municipality_identity
 from hamaynk.tenancy.models import Municipality
+from tenants.accounts.models import Role
 from tenants.profile.models import MunicipalProfile
 
 from . import workflow
 from .models import Case, CaseFile
 
-FONT = "DejaVu"
+FONT = "NotoSans"
+ARMENIAN_FONT = "NotoSansArmenian"  # the fallback for what Noto Sans lacks: Armenian and ֏
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 MISSING = "—"
 MARGIN = 20  # mm
 EMBLEM = 22  # mm, the height of the coat of arms
-
-
-@functools.cache
-def font_files():
-    """Regular and bold DejaVu Sans from matplotlib's data folder, found without importing
-    matplotlib itself (which would pull in numpy for two file names)."""
-    spec = importlib.util.find_spec("matplotlib")
-    folder = Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
-    return {"": folder / "DejaVuSans.ttf", "B": folder / "DejaVuSans-Bold.ttf"}
+QR = 22  # mm, the side of the verification QR code at the foot of each page
+LANGUAGES = ("hy", "en", "ru")
 
 
 def current_municipality():
@@ -51,10 +47,12 @@ def current_municipality():
     return Municipality.objects.get(uuid=municipality_identity()[0])
 
 
-def _text(translations):
-    """A {hy, en, ru} value of the catalogue in the active language, Armenian when missing."""
+def _text(translations, language=None):
+    """A {hy, en, ru} value of the catalogue in `language` (the active one by default), Armenian
+    when missing."""
     translations = translations or {}
-    return translations.get(translation.get_language()[:2]) or translations.get("hy") or ""
+    language = language or translation.get_language()[:2]
+    return translations.get(language) or translations.get("hy") or ""
 
 
 def _date(value):
@@ -64,30 +62,51 @@ def _date(value):
 
 
 def _fee(amount):
-    """DejaVu Sans has no dram sign (U+058F), so the currency is written out."""
     if not amount:
         return _("free")
-    return _("%(amount)s AMD") % {"amount": f"{amount:,}".replace(",", "\u00a0")}
+    return f"{amount:,}".replace(",", "\u00a0") + "\u00a0֏"
+
+
+def verification_url(municipality, code):
+    """The public verification page with the code filled in, on the municipality's own host."""
+    return municipality.site_url("/verify/?" + urlencode({"code": code}))
+
+
+def qr_png(text):
+    """A QR code of `text` as a PNG, one pixel per module (the PDF scales it without smoothing)."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=1, border=0)
+    return buffer.getvalue()
 
 
 class Document(FPDF):
-    """An A4 page in DejaVu Sans with the few shapes our documents have. `footer_text` is
-    repeated at the foot of every page, so a long document is checkable from any page."""
+    """An A4 page in Noto Sans with the few shapes our documents have. `footer_text` is
+    repeated at the foot of every page, and `footer_qr` (a URL) as a QR code beside it, so a long
+    document is checkable from any page."""
 
-    def __init__(self, title, footer_text=""):
+    def __init__(self, title, footer_text="", footer_qr=""):
         super().__init__(format="A4")
-        for style, path in font_files().items():
-            self.add_font(FONT, style, str(path))
+        for family, files in ((FONT, fonts.LATIN), (ARMENIAN_FONT, fonts.ARMENIAN)):
+            for style, path in files.items():
+                self.add_font(family, style, str(path))
+        self.set_fallback_fonts([ARMENIAN_FONT])
         self.footer_text = footer_text
+        self.footer_qr = qr_png(footer_qr) if footer_qr else None
         self.set_title(title)
         self.set_creator("Hamaynk")
         self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(True, margin=MARGIN + 10)
+        self.set_auto_page_break(True, margin=MARGIN + (QR if self.footer_qr else 10))
         self.add_page()
         self.set_font(FONT, size=11)
 
     def footer(self):
-        if self.footer_text:
+        if self.footer_qr:
+            top = self.h - MARGIN - QR + 6
+            self.image(io.BytesIO(self.footer_qr), x=self.w - MARGIN - QR, y=top, w=QR, h=QR)
+            self.set_xy(self.l_margin, top + 4)
+            self.set_font(FONT, "", 9)
+            self.multi_cell(self.epw - QR - 5, 5, self.footer_text, align="L")
+        elif self.footer_text:
             self.set_y(-MARGIN - 4)
             self.set_font(FONT, "", 9)
             self.multi_cell(0, 5, self.footer_text, align="C")
@@ -193,17 +212,41 @@ def _new_verification_code():
             return code
 
 
-def output_pdf(case, signer=""):
-    """The output document in the applicant's language; its verification code is on every page."""
+def output_title(case, language=None):
+    """The document's title as printed: the service's output title, or its name."""
+    with translation.override(language or case.applicant_language or "hy"):
+        return _text(case.service.output.get("title")) or case.service.name
+
+
+def signatory(case, event, user):
+    """Who signs the output document: the staff member who made the deciding transition, and
+    their position — the role by which the workflow let them make it (the first of their roles
+    when none of them is named there, as for an administrator). Nobody for an applicant's own
+    action. An account without a name (a user name is often an email address) signs by its
+    position only."""
+    if user is None:
+        return "", {}
+    name = user.get_full_name()
+    transition = next((t for t in case.service.workflow["transitions"] if t["code"] == event.action), {})
+    roles = list(Role.objects.filter(group__user=user))
+    role = next((r for r in roles if r.code in transition.get("roles", ())), roles[0] if roles else None)
+    position = {language: getattr(role, f"name_{language}") for language in LANGUAGES} if role else {}
+    return name, position
+
+
+def output_pdf(case):
+    """The output document in the applicant's language; its verification code and a QR code of
+    the verification page are on every page, its signatory under the text."""
     municipality = current_municipality()
     profile = MunicipalProfile.objects.first()
-    with translation.override(case.applicant_language or "hy"):
-        title = _text(case.service.output.get("title")) or case.service.name
+    language = case.applicant_language or "hy"
+    with translation.override(language):
+        title = output_title(case, language)
         verify = _("Verify at %(url)s: %(code)s") % {
             "url": municipality.site_url("/verify/"),
             "code": case.verification_code,
         }
-        pdf = Document(title, footer_text=verify)
+        pdf = Document(title, footer_text=verify, footer_qr=verification_url(municipality, case.verification_code))
         _header(pdf, municipality, profile)
         pdf.facts(
             [
@@ -215,9 +258,14 @@ def output_pdf(case, signer=""):
         pdf.line_of(title, size=16, bold=True, align="C", height=9)
         pdf.ln(6)
         pdf.line_of(_body(case), size=12, align="J", height=7)
-        if signer:
+        if case.signatory_name or case.signatory_position:
             pdf.ln(16)
-            pdf.line_of(_("Signed by: %(name)s") % {"name": signer})
+            position = _text(case.signatory_position, language)
+            half = pdf.epw / 2
+            pdf.multi_cell(half, 6, position, new_x=XPos.RIGHT, new_y=YPos.TOP)
+            pdf.set_font(FONT, "B", 11)
+            pdf.multi_cell(half, 6, case.signatory_name, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_font(FONT, "", 11)
         return bytes(pdf.output())
 
 
@@ -229,11 +277,11 @@ def issue_output(case, event, user=None):
     if existing:
         return existing
     case.verification_code = _new_verification_code()
-    signer = user.get_full_name() if user else ""
-    content = output_pdf(case, signer)
+    case.signatory_name, case.signatory_position = signatory(case, event, user)
+    content = output_pdf(case)
     name = f"{case.year}-{case.number:05d}-{case.service.code}.pdf"
     key = default_storage.save(f"cases/{case.year}/{case.number}/output/{name}", ContentFile(content))
-    case.save(update_fields=["verification_code"])
+    case.save(update_fields=["verification_code", "signatory_name", "signatory_position"])
     return CaseFile.objects.create(
         case=case,
         event=event,

@@ -46,6 +46,10 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Printed on the output document; the public verification page looks it up.
     verification_code = models.CharField(max_length=20, null=True, blank=True, unique=True)
+    # Who signed the output document, as printed on it: the staff member's name and the role by
+    # which they decided ({"hy": …, "en": …, "ru": …}), kept as they were on the day of issue.
+    signatory_name = models.CharField(max_length=300, blank=True)
+    signatory_position = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
