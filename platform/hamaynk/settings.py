@@ -259,7 +259,9 @@ PASSWORD_RESET_TIMEOUT = env.int("SET_PASSWORD_LINK_TIMEOUT", default=3 * 24 * 3
 # Languages: Armenian first.
 LANGUAGE_CODE = "hy"
 LANGUAGES = [("hy", _("Armenian")), ("en", _("English")), ("ru", _("Russian"))]
-LOCALE_PATHS = [PLATFORM_ROOT / "locale"]
+# The platform's own catalogue first; then Armenian for the Wagtail admin's texts, which Wagtail
+# does not ship (kept apart: the main catalogue is regenerated from the code, this one is not).
+LOCALE_PATHS = [PLATFORM_ROOT / "locale", PLATFORM_ROOT / "locale_wagtail"]
 TIME_ZONE = "Asia/Yerevan"
 USE_I18N = True
 USE_TZ = True
