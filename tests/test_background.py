@@ -150,8 +150,10 @@ def test_console_pages_show_module_statistics_without_visiting_schemas(alpha, cl
     html = response.content.decode()
     figures = StatisticsSnapshot.objects.get(municipality=alpha).values
     assert 'data-module="profile"' in html
-    assert f"settlements</code>: {figures['profile.settlements']}" in html
-    assert f"staff_users</code>: {figures['accounts.staff_users']}" in html
+    # Figures by their label in the reader's language, never by the module's code.
+    assert f"Settlements: {figures['profile.settlements']}" in html
+    assert f"Active staff accounts: {figures['accounts.staff_users']}" in html
+    assert "staff_users" not in html
 
 
 def test_periodic_statistics_visit_only_active_municipalities(alpha, celery_worker):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -79,16 +80,12 @@ def _latest_run(municipality):
     return municipality.provisioning_runs.prefetch_related("steps").first()
 
 
-def _register_names(municipality):
-    """{code: name in the reader's language} of the municipality's registers, for its figures."""
-    from django_tenants.utils import schema_context
-
-    from tenants.registers.models import Register
-
-    if municipality.status not in (Municipality.Status.ACTIVE, Municipality.Status.SUSPENDED):
-        return {}
-    with schema_context(municipality.schema_name):
-        return {register.code: register.name for register in Register.objects.all()}
+def _register_names(values):
+    """{code: name in the reader's language} of the municipality's registers, from the names
+    its statistics snapshot keeps beside the counts (Armenian where a translation is missing)."""
+    language = (get_language() or "hy")[:2]
+    names = values.get("registers.names") or {}
+    return {code: given.get(language) or given.get("hy") or code for code, given in names.items()}
 
 
 @ministry_staff_required
@@ -97,7 +94,7 @@ def municipality_detail(request, uuid):
     snapshot = getattr(municipality, "statistics", None)
     values = snapshot.values if snapshot else {}
     run = _latest_run(municipality)
-    registers = _register_names(municipality) if any(".records_" in key for key in values) else {}
+    registers = _register_names(values)
     modules = [
         {
             "module": module,
@@ -106,7 +103,7 @@ def municipality_detail(request, uuid):
                 for key, value in (
                     (full_key.split(".", 1)[1], value)
                     for full_key, value in sorted(values.items())
-                    if full_key.startswith(f"{module.code}.")
+                    if full_key.startswith(f"{module.code}.") and not isinstance(value, dict)
                 )
             ],
         }
