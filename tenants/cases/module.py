@@ -8,7 +8,7 @@ MODULE = Module(
     code="cases",
     name=_("Applications"),
     description=_("The one window: applications at the window and online, handled within their deadlines."),
-    depends_on=("catalogue", "profile", "registers", "workcalendar"),
+    depends_on=("accounts", "catalogue", "profile", "registers", "workcalendar"),
     staff_urls="tenants.cases.urls_staff",
     public_urls="tenants.cases.urls_public",
     # GovStack Registration API
