@@ -73,6 +73,6 @@ def test_staff_sign_in_to_their_municipality_in_armenian(page, live_server, alph
     expect(page.locator(".module[data-module=workcalendar]")).to_be_visible()
 
     page.click("button[name=language][value=en]")
-    expect(page.locator("h2").first).to_have_text("Modules")
+    expect(page.locator("#modules-heading")).to_have_text("Modules")
     page.click("button[name=language][value=ru]")
-    expect(page.locator("h2").first).to_have_text("Модули")
+    expect(page.locator("#modules-heading")).to_have_text("Модули")

@@ -176,6 +176,7 @@ def test_the_site_is_usable_on_a_phone(browser, live_server, filled_town):
         assert overflow <= 0, (path, overflow)
         assert not _serious(page), path
     page.goto(f"http://{town.slug}.localhost:{port}/")
+    page.click("header button.menu-toggle")  # the links fold behind the menu button on a phone
     page.click("header nav a[href='/budget/']")
     expect(page.locator("main h1")).to_have_text("Բյուջե")
     expect(page.locator("section[data-direction=expenditure] table")).to_be_visible()

@@ -16,7 +16,8 @@ from .models import Category, Line
 # The chart, in SVG user units: each category is a label (one or more lines) over two bars
 # (planned, executed), with the amount written after each bar. Two layouts: the wide one for
 # screens where the chart is drawn about as wide as its units, and a compact one for phones,
-# whose 360 units fill a 375-pixel screen so its letters keep about their size.
+# whose 360 units fill a 375-pixel screen so its letters keep about their size. The template
+# (budget/chart_svg.html) is named .html so that its words reach the translation catalogues.
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def chart_svg(summary, direction, layout=WIDE):
         top = bars_top + 2 * layout.bar_height + layout.bar_gap + layout.row_gap
     compact = layout is COMPACT
     return render_to_string(
-        "budget/chart.svg",
+        "budget/chart_svg.html",
         {
             "summary": summary,
             "part": part,
