@@ -1,8 +1,11 @@
 """Hosts: municipalities, the ministry console, unknown hosts, suspended and archived sites."""
 
+import time
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from hamaynk.tenancy import routing
 from hamaynk.tenancy.models import Domain, Municipality
 from tests.conftest import provision_ok
 
@@ -70,3 +73,35 @@ def test_a_new_domain_is_seen_at_once(alpha, client_for):
     assert client_for("alpha-new.example.am").get("/").status_code == 404  # cached as unknown
     Domain.objects.create(domain="alpha-new.example.am", tenant=alpha, is_primary=False)
     assert client_for("alpha-new.example.am").get("/").status_code == 200
+
+
+def test_a_change_made_by_another_process_reaches_this_one_within_the_memo_time(settings, client_for):
+    """Each process keeps a host's municipality for HOST_MEMO_SECONDS in front of the shared
+    cache; another process's change (here: made behind both caches' backs, as a process sharing
+    neither would see it) shows once that time is over."""
+    from django.core.cache import cache
+
+    settings.HOST_MEMO_SECONDS = 0.5
+    municipality = provision_ok()
+    host = municipality.primary_host
+    assert client_for(host).get("/").status_code == 200  # kept in this process and in the cache
+    Municipality.objects.filter(pk=municipality.pk).update(status=Municipality.Status.SUSPENDED)
+    cache.delete(routing._key(host))
+    assert client_for(host).get("/").status_code == 200  # still the memo's
+    time.sleep(0.6)
+    assert client_for(host).get("/").status_code == 503
+
+
+def test_the_memo_hands_out_copies(alpha):
+    first = routing.lookup("alpha.localhost")
+    first.domain_url = "somewhere.else"
+    first.name_hy = "changed"
+    again = routing.lookup("alpha.localhost")
+    assert again is not first and again.name_hy == alpha.name_hy
+
+
+def test_unknown_hosts_are_not_kept_in_the_memo(alpha):
+    before = len(routing._memo)
+    for n in range(50):
+        assert routing.lookup(f"made-up-{n}.localhost") is None
+    assert len(routing._memo) == before

@@ -5,6 +5,7 @@ broker and a file cache; production sets DATABASE_URL, CELERY_BROKER_URL, CACHE_
 STORAGE_BACKEND=s3.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -320,6 +321,10 @@ if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "FileBasedCache")):
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("CACHE_MAX_ENTRIES", default=50_000))
 CACHES["default"]["KEY_FUNCTION"] = "hamaynk.tenancy.cache.make_key"
 HOST_CACHE_SECONDS = env.int("HOST_CACHE_SECONDS", default=300)
+# Each web process's own memo of hosts in front of that cache (hamaynk.tenancy.routing): the
+# longest another process's change to a municipality (suspended, a domain) takes to reach it.
+HOST_MEMO_SECONDS = env.float("HOST_MEMO_SECONDS", default=2.0)
+HOST_MEMO_ENTRIES = env.int("HOST_MEMO_ENTRIES", default=4096)
 
 # Celery: RabbitMQ in production; without a broker the laptop default is a file-system queue
 # under VAR_DIR, so the same task code runs with a real worker and no server to install.
@@ -463,6 +468,10 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.non
 
 READINESS_TIMEOUT = env.float("READINESS_TIMEOUT", default=2.0)  # seconds for all checks together
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# prometheus_client takes an empty PROMETHEUS_MULTIPROC_DIR for the working directory and fills it
+# with its files; empty means unset here (`hamaynk web` then makes a folder of its own).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == "":
+    del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 METRICS_OUTBOX_SCHEMAS = env.int("METRICS_OUTBOX_SCHEMAS", default=100)  # outboxes read per scrape, at most
 
