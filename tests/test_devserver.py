@@ -60,3 +60,34 @@ def test_the_demo_logins_pass_the_second_step_with_the_printed_key(client_for):
     console.post("/console/login/", {"username": devserver.MINISTRY_USER, "password": devserver.DEMO_PASSWORD})
     assert console.post("/console/two-factor/", {"code": code}).status_code == 302
     assert console.get("/console/").status_code == 200
+
+
+def test_every_login_the_readme_lists_is_one_run_makes_and_prints_and_it_signs_in(client_for):
+    import re
+    from pathlib import Path
+
+    from tests.two_factor_helpers import current_totp
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| [^|]+ \| http://([a-z.]*)localhost:8000/[^|]*\| `([^`]+)` / `([^`]+)` \|$", readme, re.M)
+    rows = devserver._first_start(io.StringIO())
+    printed = {("", devserver.MINISTRY_USER)} | {(row["slug"] + ".", row["admin_email"]) for row in rows}
+    assert {(host, user) for host, user, _password in listed} == printed
+    assert {password for _host, _user, password in listed} == {devserver.DEMO_PASSWORD}
+    assert f"`{devserver.DEMO_TOTP_KEY}`" in readme
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = current_totp(devserver.DEMO_TOTP_KEY)
+    for host, user, password in listed:
+        client = client_for(f"{host}localhost")
+        schema = Municipality.objects.get(slug=host.rstrip(".")).schema_name if host else "public"
+        with schema_context(schema):  # the previous test may have used this code already: no replay refusal here
+            TOTPDevice.objects.filter(user__username=user, name="demo").update(last_t=-1)
+        if host:
+            assert client.post("/staff/login/", {"username": user, "password": password}).status_code == 302
+            assert client.post("/staff/two-factor/", {"code": code}).status_code == 302
+            assert client.get("/staff/").status_code == 200, user
+        else:
+            assert client.post("/console/login/", {"username": user, "password": password}).status_code == 302
+            assert client.post("/console/two-factor/", {"code": code}).status_code == 302
+            assert client.get("/console/").status_code == 200

@@ -12,9 +12,12 @@ import pytest
 import yaml
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import send_mail
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
+from hamaynk import mail_outbox
 from hamaynk.permissions import requirement_of
 from tenants.accounts.models import Role
 from tenants.cases import workflow
@@ -43,10 +46,18 @@ RESIDENCE = {
 APPLICANT = {"name": "Անի Պետրոսյան", "email": "ani@example.am", "phone": "+374 91 000000", "language": "hy"}
 
 
+@pytest.fixture(scope="module")
+def outbox_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("outbox")
+
+
 @pytest.fixture(autouse=True)
-def _one_factor(settings):
-    """The matrix is about permissions; the second sign-in factor has tests of its own."""
+def _one_factor(settings, outbox_dir):
+    """The matrix is about permissions; the second sign-in factor has tests of its own. The local
+    outbox is on, so that its pages (404s under any other email backend) are walked too."""
     settings.TWO_FACTOR_REQUIRED = False
+    settings.EMAIL_BACKEND = mail_outbox.BACKEND
+    settings.EMAIL_OUTBOX_DIR = str(outbox_dir)
 
 
 # The URL conf ------------------------------------------------------------------------------------
@@ -115,8 +126,12 @@ RECORD_VIEWS = {"registers:detail", "registers:edit", "registers:file"}
 
 
 @pytest.fixture(scope="module")
-def objects(alpha):
+def objects(alpha, outbox_dir):
     """Real objects of alpha for every path parameter of a staff URL."""
+    with override_settings(EMAIL_BACKEND=mail_outbox.BACKEND, EMAIL_OUTBOX_DIR=str(outbox_dir)):
+        with schema_context(alpha.schema_name):
+            send_mail("Matrix", "text", None, ["matrix@example.am"])
+        (message,) = mail_outbox.messages(alpha.schema_name)
     with schema_context(alpha.schema_name):
         residence = Service.objects.get(code="residence_certificate")
         case = workflow.submit(residence, RESIDENCE, applicant=APPLICANT, channel="window")
@@ -156,6 +171,7 @@ def objects(alpha):
             "budget.year": 2026,
             "workcalendar.pk": own_day.pk,
             "webhooks.pk": hook.pk,
+            "outbox.message_id": message.id,
         }
     yield values
     with schema_context(alpha.schema_name):  # alpha is shared by the session: leave its calendar as found

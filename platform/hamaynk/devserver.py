@@ -68,6 +68,7 @@ def _prepare_environment(args):
         os.environ["DATABASE_URL"] = url
     os.environ.setdefault("PLATFORM_PORT", str(args.port))
     os.environ.setdefault("CACHE_URL", f"filecache://{repo_var / 'cache'}")
+    os.environ.setdefault("EMAIL_URL", "outbox://")  # emails are read on the outbox pages (hamaynk.mail_outbox)
     for folder in ("queue", "queue-processed", "media", "static"):
         (repo_var / folder).mkdir(exist_ok=True)
     return server
@@ -84,7 +85,7 @@ def _first_start(stdout, demo=True):
     from tenants.profile.models import Settlement
     from tenants.registers.demo import seed as seed_registers
 
-    call_command("setup", verbosity=0)
+    call_command("setup", verbosity=1, stdout=stdout)
     User = get_user_model()
     if not User.objects.filter(username=MINISTRY_USER).exists():
         User.objects.create_user(MINISTRY_USER, password=DEMO_PASSWORD, is_staff=True, is_superuser=True)
@@ -98,9 +99,10 @@ def _first_start(stdout, demo=True):
         return []
     with open(demo_municipalities_csv(), encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         if Municipality.objects.filter(slug=row["slug"], status=Municipality.Status.ACTIVE).exists():
             continue
+        print(f"Provisioning demo municipality {number} of {len(rows)}: {row['name_en']}...", file=stdout, flush=True)
         request = request_from_row(row)
         request.admin_password = DEMO_PASSWORD
         try:
@@ -108,8 +110,9 @@ def _first_start(stdout, demo=True):
         except AlreadyProvisioned:
             continue
         print(f"  provisioned {row['slug']}: {run.state} in {run.duration or 0:.2f} s", file=stdout, flush=True)
-    for row in rows:
+    for number, row in enumerate(rows, 1):
         municipality = Municipality.objects.get(slug=row["slug"])
+        print(f"Demo data {number} of {len(rows)}: {row['name_en']}...", file=stdout, flush=True)
         with tenant_context(municipality):
             settlements = list(Settlement.objects.values_list("name_hy", flat=True))
             if seed_registers(settlements, residents=400, seed_value=sum(map(ord, row["slug"]))):
@@ -150,7 +153,6 @@ def run(argv):
 
     from hamaynk.celery import broker_mode
 
-    print("Preparing the database and the demo municipalities...", flush=True)
     rows = _first_start(sys.stdout, demo=not args.no_demo)
 
     os.environ["WEB_BIND"] = f"{args.bind}:{args.port}"
@@ -173,6 +175,7 @@ Hamaynk is running.
         + f"""
   Second step of every login above: the code of an authenticator app (TOTP) set up with the key
   {DEMO_TOTP_KEY}, e.g. `oathtool --totp -b {DEMO_TOTP_KEY}`
+  Emails: {_email_line(settings.PLATFORM_DOMAIN + port)}
   Database: {"embedded PostgreSQL under " + os.environ["HAMAYNK_VAR_DIR"] if server else "DATABASE_URL"}
   Background tasks: {_queue_line(mode)}
   Processes: {", ".join(f"{p.name} (pid {supervisor.children[p.name].pid})" for p in processes)}
@@ -188,6 +191,17 @@ Press Ctrl-C to stop.
         print("Stopping...", flush=True)
     supervisor.stop()
     return 1 if ended else 0
+
+
+def _email_line(host):
+    from hamaynk import mail_outbox
+
+    if mail_outbox.enabled():
+        return (
+            f"not sent, kept in the outbox: http://{host}/console/outbox/ (all of them), "
+            "and a municipality's own under its /staff/outbox/"
+        )
+    return "sent through EMAIL_URL"
 
 
 def _queue_line(mode):

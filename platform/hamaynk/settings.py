@@ -181,6 +181,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hamaynk.tenancy.context.municipality",
                 "tenants.website.context.website",
+                "hamaynk.mail_outbox.context",
             ],
         },
     }
@@ -328,7 +329,7 @@ HOST_MEMO_ENTRIES = env.int("HOST_MEMO_ENTRIES", default=4096)
 
 # Celery: RabbitMQ in production; without a broker the laptop default is a file-system queue
 # under VAR_DIR, so the same task code runs with a real worker and no server to install.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")  # a host, else kombu warns
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(VAR_DIR / "queue"),
@@ -403,8 +404,15 @@ WEBHOOK_RUN_SECONDS = env.float("WEBHOOK_RUN_SECONDS", default=60.0)  # one work
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])  # e.g. 10.20.0.0/16
 WEBHOOK_ALLOW_LOCALHOST = env.bool("WEBHOOK_ALLOW_LOCALHOST", default=DEBUG)  # plain http to this machine
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+if env.str("EMAIL_URL", default="") == "outbox://":
+    # The local outbox (hamaynk.mail_outbox, the default of `hamaynk run`): messages are kept under
+    # the data folder and read on the console's and the staff area's outbox pages.
+    EMAIL_BACKEND = "hamaynk.mail_outbox.OutboxEmailBackend"
+else:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+    vars().update(EMAIL_CONFIG)
+# The local outbox's folder; without it, outbox/ in the data folder.
+EMAIL_OUTBOX_DIR = env.str("EMAIL_OUTBOX_DIR", default="") or None
 SMS_BACKEND = env.str("SMS_BACKEND", default="hamaynk.sms.LoggingSmsBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@hamaynk.localhost")
 

@@ -3,7 +3,7 @@ modules' declarations."""
 
 from django.urls import include, path
 
-from hamaynk import staff, throttle
+from hamaynk import mail_outbox, staff, throttle
 from hamaynk.modules import all_modules
 from hamaynk.permissions import PUBLIC, requires
 
@@ -17,6 +17,18 @@ urlpatterns = [
     ),
     path("staff/set-password/done/", requires(PUBLIC)(staff.SetPasswordDoneView.as_view()), name="set_password_done"),
     path("staff/two-factor/", include("hamaynk.twofactor.urls")),
+    path(
+        "staff/outbox/",
+        include(
+            (
+                [
+                    path("", mail_outbox.staff_list, name="list"),
+                    path("<str:message_id>/", mail_outbox.staff_detail, name="detail"),
+                ],
+                "outbox",
+            )
+        ),
+    ),
 ]
 
 for module in all_modules():

@@ -6,6 +6,8 @@ site's root and the English and Russian homes are its translations (same transla
 the same slugs below them, so a path means the same page in every language. Wagtail's stock
 content — its welcome page and its "Moderators"/"Editors" groups — is replaced by the template's."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -124,8 +126,15 @@ def load(data, context):
         [Locale(language_code=code) for code, _name in settings.LANGUAGES], ignore_conflicts=True
     )
     locales = {locale.language_code: locale for locale in Locale.objects.all()}
-    # Wagtail's own welcome page goes; the template's tree takes its place.
-    Page.objects.filter(depth=2).delete()
+    # Wagtail's own welcome page goes; the template's tree takes its place. Wagtail logs the
+    # unpublishing and deletion of every page at INFO: not for its placeholder, on every provision.
+    wagtail_log = logging.getLogger("wagtail")
+    level = wagtail_log.level
+    wagtail_log.setLevel(logging.WARNING)
+    try:
+        Page.objects.filter(depth=2).delete()
+    finally:
+        wagtail_log.setLevel(level)
     root = Page.get_first_root_node()
     names = {
         code: getattr(context.municipality, f"name_{code}", "") or context.municipality.name_hy for code in locales

@@ -4,7 +4,7 @@ from django.urls import path, reverse_lazy
 from hamaynk import throttle
 from tenants.webhooks import console_views as webhook_pages
 
-from . import events, users, views
+from . import events, outbox, users, views
 
 app_name = "console"
 urlpatterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
     path("users/", users.user_list, name="users"),
     path("events/", events.dead_letters, name="events"),
     path("events/replay/", events.replay, name="events_replay"),
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<str:schema>/<str:message_id>/", outbox.outbox_detail, name="outbox_detail"),
     path("users/<int:pk>/two-factor/reset/", users.reset_two_factor, name="reset_two_factor"),
 ]
 

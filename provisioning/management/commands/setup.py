@@ -13,10 +13,19 @@ class Command(BaseCommand):
 
     def handle(self, **options):
         verbosity = options["verbosity"]
+        if verbosity:
+            self.stdout.write("Migrating the public schema (the platform's own tables)...")
+            self.stdout.flush()
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1))
         try:
             record = golden.current()
             self.stdout.write(f"Golden schema {record.name} is current.")
         except golden.GoldenSchemaError:
+            if verbosity:
+                self.stdout.write(
+                    "Building the golden schema, the copy every municipality starts from "
+                    "(once per release; about half a minute)..."
+                )
+                self.stdout.flush()
             seconds = golden.build(verbosity=max(0, verbosity - 1))
             self.stdout.write(f"Golden schema rebuilt in {seconds:.1f} s.")
