@@ -142,18 +142,22 @@ def beta():
 
 @pytest.fixture(autouse=True)
 def _clean_state_between_tests():
-    """Public schema, empty cache, and English for messages checked outside a request (pages
+    """Public schema, empty cache (and host memo), and English for messages checked outside a request (pages
     pick their language per request, Armenian by default)."""
     from django.core.cache import cache
     from django.db import connection
     from django.utils import translation
 
+    from hamaynk.tenancy import routing
+
     connection.set_schema_to_public()
     translation.activate("en")
+    routing.clear_memo()
     yield
     translation.deactivate()
     connection.set_schema_to_public()
     cache.clear()
+    routing.clear_memo()
 
 
 @pytest.fixture

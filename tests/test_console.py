@@ -19,7 +19,9 @@ def test_the_console_requires_a_ministry_account(client_for, alpha):
 
     assert client_for("localhost").get("/console/").status_code == 302
     clerk = get_user_model().objects.create_user("not-staff", password="x-password-123")
-    assert console(client_for, clerk).get("/console/").status_code == 302
+    # Signed in but not the ministry's staff: the 403 page, not the sign-in form again.
+    response = console(client_for, clerk).get("/console/")
+    assert response.status_code == 403 and "hamaynk/forbidden.html" in [t.name for t in response.templates]
     # A municipal administrator's credentials are unknown to the platform.
     response = client_for("localhost").post(
         "/console/login/", {"username": "admin@alpha.test", "password": "alpha-password-1"}

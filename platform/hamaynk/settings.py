@@ -444,6 +444,8 @@ RESERVED_SLUGS = {
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A form sent without its token gets a page in the site's look (hamaynk/csrf_failure.html).
+CSRF_FAILURE_VIEW = "hamaynk.errors.csrf_failure"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -43,4 +43,5 @@ for module in all_modules():
     if module.root_urls:
         urlpatterns.append(path("", include(module.root_urls)))
 
+handler403 = "hamaynk.errors.permission_denied"
 handler404 = "hamaynk.errors.not_found"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+handler403 = "hamaynk.errors.permission_denied"
 handler404 = "hamaynk.errors.not_found"

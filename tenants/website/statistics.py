@@ -3,10 +3,14 @@ register (its records grouped by the settlement of the registered address), serv
 the Citizen Service Office's figures (tenants.cases.kpis) over the last twelve months."""
 
 import datetime
-from html import escape
+import math
+import textwrap
+from dataclasses import dataclass
 
 from django.db.models import Count, F
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tenants.cases import kpis
@@ -51,33 +55,99 @@ def services(today=None):
     return {"start": start, "end": today, "rows": rows, "total": total}
 
 
+# The chart of processing times, in SVG user units, in two layouts as the budget's chart: the wide
+# one for screens where it is drawn about as wide as its units, the compact one whose 360 units
+# fill a phone's screen so its letters keep their size (website/statistics_chart.html).
+@dataclass(frozen=True)
+class ChartLayout:
+    name: str
+    width: int
+    font_size: int
+    label_chars: int  # a service's name wraps after about this many characters
+    bar_height: int
+    row_gap: int
+    value_room: int  # right of the axis's last tick, for the figure after the longest bar
+    most_ticks: int
+
+
+CHART_WIDE = ChartLayout("wide", 720, 14, 90, 20, 14, 44, 8)
+CHART_COMPACT = ChartLayout("compact", 360, 15, 38, 18, 12, 40, 5)
+AXIS_LEFT = 10  # room left of zero for the first tick's number
+
+
+def axis_ticks(longest, most):
+    """Round ticks from 0 past `longest`: steps of 1, 2 or 5 times a power of ten, at most `most`
+    steps in all."""
+    longest = max(float(longest), 1.0)
+    power = 10 ** math.floor(math.log10(longest / most))
+    for factor in (1, 2, 5, 10, 20, 50):
+        step = factor * power
+        if math.ceil(longest / step) <= most:
+            break
+    count = math.ceil(longest / step)
+    return [round(i * step, 6) for i in range(count + 1)]
+
+
 def services_chart(data):
-    """A bar chart of the median working days per service, as accessible SVG: each service's
-    name on its own line above its bar, so long names in any language are never cut."""
+    """A bar chart of the median working days per service, as accessible SVG, in both layouts:
+    each service's name on its own lines above its bar, so long names in any language are never
+    cut, the figure after each bar, and a horizontal axis of working days with round ticks."""
     rows = [(service, figures) for service, figures in data["rows"] if figures.median_days is not None]
     if not rows:
         return ""
-    bar, label, gap, width = 20, 18, 14, 760
-    longest = max(figures.median_days for _service, figures in rows) or 1
-    scale = (width - 60) / longest
-    step = label + bar + gap
-    height = len(rows) * step
-    title = _("Median processing time per service, in working days")
-    description = _("The same figures are in the table below.")
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="services-chart-title services-chart-desc" class="chart">',
-        f'<title id="services-chart-title">{escape(title)}</title>',
-        f'<desc id="services-chart-desc">{escape(description)}</desc>',
-    ]
-    for index, (service, figures) in enumerate(rows):
-        y = index * step
-        length = max(figures.median_days * scale, 2)
-        parts.append(f'<text x="0" y="{y + 14}" font-size="14" fill="#1b1f24">{escape(service.name)}</text>')
-        parts.append(f'<rect x="0" y="{y + label}" width="{length:.1f}" height="{bar}" class="chart-bar"/>')
-        parts.append(
-            f'<text x="{length + 6:.1f}" y="{y + label + 15}" font-size="14" fill="#1b1f24">'
-            f"{figures.median_days:g}</text>"
+    longest = max(figures.median_days for _service, figures in rows)
+    return mark_safe("".join(_chart(rows, longest, layout) for layout in (CHART_WIDE, CHART_COMPACT)))
+
+
+def _chart(rows, longest, layout):
+    ticks = axis_ticks(longest, layout.most_ticks)
+    plot = layout.width - AXIS_LEFT - layout.value_room
+    scale = plot / ticks[-1]
+    line = layout.font_size + 4
+    top, drawn = 4, []
+    for service, figures in rows:
+        label = textwrap.wrap(str(service.name), layout.label_chars, break_long_words=False) or [""]
+        bar_top = top + len(label) * line + 2
+        length = max(float(figures.median_days) * scale, 2)
+        drawn.append(
+            {
+                "name": service.name,
+                "label": [(f"{top + (i + 1) * line - 5:.1f}", text) for i, text in enumerate(label)],
+                "bar_y": f"{bar_top:.1f}",
+                "length": f"{length:.1f}",
+                "value": figures.median_days,
+                "value_x": f"{AXIS_LEFT + length + 6:.1f}",
+                "value_y": f"{bar_top + layout.bar_height - 5:.1f}",
+            }
         )
-    parts.append("</svg>")
-    return "".join(parts)
+        top = bar_top + layout.bar_height + layout.row_gap
+    axis_y = top
+    # The axis's unit under its numbers, wrapped as the services' names so that it stays inside
+    # the compact drawing in every language; centred under the plot, it has less room than a name.
+    unit_top = axis_y + layout.font_size + 8
+    unit = textwrap.wrap(_("working days (median, from submission to decision)"), layout.label_chars * 4 // 5) or [""]
+    return render_to_string(
+        "website/statistics_chart.html",
+        {
+            "layout": layout,
+            "id": f"services-chart-{layout.name}",
+            "rows": drawn,
+            "left": AXIS_LEFT,
+            "bar_height": layout.bar_height,
+            "plot_top": 0,
+            "axis_y": f"{axis_y:.1f}",
+            "axis_end": f"{AXIS_LEFT + plot:.1f}",
+            "ticks": [
+                {
+                    "value": tick,
+                    "x": f"{AXIS_LEFT + tick * scale:.1f}",
+                    "label_y": f"{axis_y + layout.font_size + 8:.1f}",
+                }
+                for tick in ticks
+            ],
+            "tick_end": f"{axis_y + 5:.1f}",
+            "unit_x": f"{AXIS_LEFT + plot / 2:.1f}",
+            "unit": [(f"{unit_top + (i + 1) * line + 4:.1f}", text) for i, text in enumerate(unit)],
+            "height": f"{unit_top + len(unit) * line + 12:.1f}",
+        },
+    )

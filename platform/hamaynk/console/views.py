@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,10 +31,16 @@ from .forms import OnboardForm
 
 
 def ministry_staff_required(view):
+    """Every console page: a signed-out visitor is sent to sign in and back (`?next=`); a signed-in
+    account that is not the ministry's staff gets the 403 page (sending it to the sign-in form,
+    which lets a signed-in person through, would only bring it back here)."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.is_staff):
+        if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "console:login")
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -22,15 +22,21 @@ class MunicipalityRoutingMiddleware(TenantMainMiddleware):
         except DisallowedHost:
             return self._page(request, "hamaynk/host_not_found.html", 404, {"hostname": ""})
 
-        if hostname == settings.PLATFORM_DOMAIN:
+        # Stylesheets, scripts and icons are the same on every host, and the pages that explain an
+        # unknown, suspended or not yet ready host need them as much as any: the static files
+        # middleware serves them whatever the host, without a municipality and its schema.
+        if hostname == settings.PLATFORM_DOMAIN or request.path_info.startswith(settings.STATIC_URL):
             request.tenant = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return None
 
         municipality = routing.lookup(hostname)
-        if municipality is None or municipality.status == Municipality.Status.PROVISIONING:
+        if municipality is None:
             return self._page(request, "hamaynk/host_not_found.html", 404, {"hostname": hostname})
+        if municipality.status == Municipality.Status.PROVISIONING:
+            # Known, but its schema and site are still being made: come back in a minute.
+            return self._page(request, "hamaynk/provisioning.html", 503, {"hostname": hostname}, {"Retry-After": "60"})
         if municipality.status == Municipality.Status.SUSPENDED:
             return self._page(
                 request, "hamaynk/suspended.html", 503, {"municipality": municipality}, {"Retry-After": "3600"}

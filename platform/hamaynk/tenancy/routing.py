@@ -68,6 +68,11 @@ def forget(*hostnames):
     cache.delete_many([_key(h) for h in hostnames])
 
 
+def clear_memo():
+    """Forget every host this process keeps (the shared cache is left as it is)."""
+    _memo.clear()
+
+
 def hosts_of(municipality):
     return [municipality.primary_host, *Domain.objects.filter(tenant=municipality).values_list("domain", flat=True)]
 
