@@ -51,6 +51,34 @@ def scratch_database(name, keep=False, reuse=False):
         admin.close()
 
 
+def provision_towns(count):
+    """Provisions town1 … town<count>, skipping those a kept database already holds."""
+    import time
+
+    from django.db import connection
+
+    from hamaynk.tenancy.models import Municipality
+    from provisioning.pipeline import provision
+    from tests.conftest import make_request
+
+    have = set(Municipality.objects.values_list("slug", flat=True))
+    started, made = time.perf_counter(), 0
+    for n in range(1, count + 1):
+        if f"town{n}" in have:
+            continue
+        run = provision(make_request(f"town{n}"))
+        if run.state != "done":
+            sys.exit(f"provisioning town{n} failed: {run.error}")
+        made += 1
+        # A fresh PostgreSQL backend now and then, as a worker gets (CONN_MAX_AGE): one backend
+        # that has created hundreds of schemas gets slower at creating more.
+        if made % 20 == 0:
+            connection.close()
+        if made % 50 == 0:
+            print(f"  provisioned {made} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+    return made
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))

@@ -52,7 +52,7 @@ import threading
 import time
 from pathlib import Path
 
-from scratch import ROOT, percentile, scratch_database
+from scratch import ROOT, percentile, provision_towns, scratch_database
 
 MANY = "hamaynk_bench_website"
 SINGLE = "hamaynk_bench_website_1"
@@ -118,29 +118,12 @@ def prepare_level(args, database, hosted):
 def prepare(args):
     with scratch_database(args.prepare, keep=True, reuse=args.reuse):
         from django.conf import settings
-        from django.db import connection
 
         os.makedirs(settings.STATIC_ROOT, exist_ok=True)  # else WhiteNoise warns
 
         from hamaynk.tenancy.models import Municipality
-        from provisioning.pipeline import provision
-        from tests.conftest import make_request
 
-        have = set(Municipality.objects.values_list("slug", flat=True))
-        started, made = time.perf_counter(), 0
-        for n in range(1, args.municipalities + 1):
-            if f"town{n}" in have:
-                continue
-            run = provision(make_request(f"town{n}"))
-            if run.state != "done":
-                sys.exit(f"provisioning town{n} failed: {run.error}")
-            made += 1
-            # A fresh PostgreSQL backend now and then, as a worker gets (CONN_MAX_AGE): one backend
-            # that has created hundreds of schemas gets slower at creating more.
-            if made % 20 == 0:
-                connection.close()
-            if made % 50 == 0:
-                print(f"  provisioned {made} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+        provision_towns(args.municipalities)
         hosted = list(
             Municipality.objects.exclude(schema_name="public")
             .filter(slug__in=[f"town{n}" for n in range(1, args.municipalities + 1)])
