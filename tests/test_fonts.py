@@ -59,6 +59,36 @@ def test_each_committed_subset_holds_its_range_and_nothing_else(subset, weight):
     assert font["name"].getDebugName(4) == TTFont(source)["name"].getDebugName(4)
 
 
+ROOT = webfonts.OUTPUT.parents[4]
+# Where the text people read comes from: templates, catalogues, scripts, styles and the code's
+# own messages. A character none of the committed subsets draws would show as a box wherever the
+# visitor's device has no font for it (a symbol used as an icon, say): draw icons with CSS. The
+# code's messages are read from the catalogues; Wagtail's admin has a font stack of its own.
+TEXT_SOURCES = ("*.html", "*.po", "*.js", "*.css", "*.txt", "*.svg")
+CONTROL = {"\n", "\r", "\t"}
+# Not in Noto Sans, but in the system fonts every current device falls back to (Arial, Segoe UI,
+# Roboto with Android's symbols, DejaVu, San Francisco): the arrows of "old → new" and the pager,
+# and the minus sign of a removed value.
+SYSTEM_FALLBACK = {"←", "→", "−"}
+
+
+def test_every_character_of_the_interface_is_in_our_fonts():
+    drawn = set()
+    for subset in webfonts.RANGES:
+        for weight in webfonts.WEIGHTS.values():
+            drawn |= set(TTFont(webfonts.OUTPUT / webfonts.file_name(subset, weight)).getBestCmap())
+    missing = {}
+    for folder in ("platform", "tenants", "provisioning"):
+        for pattern in TEXT_SOURCES:
+            for path in (ROOT / folder).rglob(pattern):
+                if "__pycache__" in path.parts or "locale_wagtail" in path.parts:
+                    continue
+                for char in set(path.read_text(encoding="utf-8")) - CONTROL - SYSTEM_FALLBACK:
+                    if ord(char) not in drawn:
+                        missing.setdefault(f"U+{ord(char):04X} {char}", []).append(str(path.relative_to(ROOT)))
+    assert missing == {}
+
+
 def test_the_licence_is_beside_the_fonts():
     for folder in (fonts.FOLDER, webfonts.OUTPUT):
         assert "SIL OPEN FONT LICENSE" in (folder / "OFL.txt").read_text()
