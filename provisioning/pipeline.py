@@ -18,6 +18,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from hamaynk import events
@@ -52,14 +53,31 @@ class StepContext:
     template: object = None
 
 
+def _same_municipality(existing, request):
+    """The request names the municipality already recorded under its slug (a batch run again)."""
+    return (
+        existing.region.code == request.region and existing.name_hy.strip() == (request.names.get("hy") or "").strip()
+    )
+
+
 def submit(request):
     """Records a new municipality and its run, or returns the unfinished run for the same slug.
 
     Nothing is created when the request or the template is invalid, or the golden schema is
     missing: those raise RequestInvalid, InvalidTemplate or GoldenSchemaError.
     """
-    existing = Municipality.objects.filter(slug=request.slug).first()
+    existing = Municipality.objects.filter(slug=request.slug).select_related("region").first()
     if existing is not None:
+        if not _same_municipality(existing, request):
+            # Another municipality has this subdomain: a mistake in the request, never "done".
+            raise RequestInvalid(
+                {
+                    "slug": [
+                        _("The subdomain “%(slug)s” is already taken by %(name)s.")
+                        % {"slug": request.slug, "name": existing.name_hy}
+                    ]
+                }
+            )
         if existing.status != Municipality.Status.PROVISIONING:
             raise AlreadyProvisioned(f"{request.slug} is already {existing.status}")
         return existing.provisioning_runs.first()

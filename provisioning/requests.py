@@ -134,6 +134,30 @@ class MunicipalityRequest:
         names = [s["hy"] for s in self.settlements]
         if len(names) != len(set(names)):
             add("settlements", _("A settlement is listed twice."))
+        for settlement in self.settlements:
+            if any(mark in value for value in settlement.values() for mark in (",", "،")):
+                add(
+                    "settlements",
+                    _(
+                        "“%(text)s” has a comma: put each settlement on a line of its own (or separate "
+                        "them with semicolons), with its names in Armenian | English | Russian."
+                    )
+                    % {"text": " | ".join(dict.fromkeys(settlement.values()))},
+                )
+        hy = (self.names.get("hy") or "").strip()
+        if check_taken and hy:
+            clash = (
+                Municipality.objects.filter(region__code=self.region, name_hy__iexact=hy)
+                .exclude(slug=self.slug)
+                .exclude(status=Municipality.Status.ARCHIVED)
+                .first()
+            )
+            if clash is not None:
+                add(
+                    "name_hy",
+                    _("This region already has a municipality named “%(name)s” (%(host)s).")
+                    % {"name": clash.name_hy, "host": clash.primary_host},
+                )
         for domain in self.extra_domains:
             try:
                 validate_domain(domain)

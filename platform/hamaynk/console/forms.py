@@ -28,9 +28,14 @@ class OnboardForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slug"].help_text = gettext(
-            "Latin letters, digits and hyphens; the site will be at <subdomain>.%(domain)s"
-        ) % {"domain": settings.PLATFORM_DOMAIN}
+        # The example is the address this municipality's site will have: the subdomain typed so
+        # far (console-onboard.js keeps it up to date while it is typed), else a sample one.
+        typed = (self.data.get("slug") or "").strip().lower() if self.is_bound else ""
+        example = gettext("Latin letters, digits and hyphens; the site will be at %(host)s")
+        self.fields["slug"].help_text = example % {"host": f"{typed or 'aparan'}.{settings.PLATFORM_DOMAIN}"}
+        self.fields["slug"].widget.attrs.update(
+            {"data-example": example, "data-domain": settings.PLATFORM_DOMAIN, "autocapitalize": "none"}
+        )
         names = available_templates()
         self.fields["template"].choices = [(n, n) for n in names]
         self.fields["template"].initial = settings.PROVISIONING_DEFAULT_TEMPLATE
