@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--workers", type=int, default=4)
 
-    def handle(self, workers, **options):
+    def handle(self, workers, verbosity=1, **options):
         def surveyed(found):
             behind = sum(1 for keys in found.pending.values() if keys != ())
             self.stdout.write(
@@ -21,6 +21,8 @@ class Command(BaseCommand):
             )
 
         def report(result):
+            if verbosity < 1 and result.ok:
+                return  # --verbosity 0: the failures and the total only
             mark = self.style.SUCCESS("ok    ") if result.ok else self.style.ERROR("FAILED")
             self.stdout.write(f"{mark} {result.slug:<30} {result.schema:<36} {result.seconds:6.2f} s  {result.summary}")
 
