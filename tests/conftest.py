@@ -120,6 +120,20 @@ def make_request(slug=None, **overrides):
     return MunicipalityRequest(**values)
 
 
+ONBOARDING_COLUMNS = ["slug", "name_hy", "name_en", "name_ru", "region", "settlements", "admin_email"]
+
+
+def onboarding_csv(path, *rows):
+    """A `hamaynk provision --csv` file with the required columns and these rows."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ONBOARDING_COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
 def provision_ok(slug=None, **overrides):
     from provisioning.models import ProvisioningRun
     from provisioning.pipeline import provision

@@ -1,6 +1,5 @@
 """The `hamaynk` command line: provision (flags, CSV), migrate-all, golden."""
 
-import csv
 import re
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from hamaynk.tenancy.models import Municipality
-from tests.conftest import provision_ok
+from tests.conftest import onboarding_csv, provision_ok
 
 
 def test_provision_one_from_flags(capsys):
@@ -40,13 +39,12 @@ def test_provision_one_from_flags(capsys):
 
 
 def test_provision_many_from_csv_with_a_summary_and_a_bad_row(tmp_path, capsys):
-    path = tmp_path / "batch.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["slug", "name_hy", "name_en", "name_ru", "region", "settlements", "admin_email"])
-        writer.writerow(["csv-one", "Առաջին", "First", "Первый", "lori", "Առաջին|First|Первый", "a@one.test"])
-        writer.writerow(["www", "Վատ", "Bad", "Плохой", "lori", "", "a@bad.test"])
-        writer.writerow(["csv-two", "Երկրորդ", "Second", "Второй", "lori", "", "a@two.test"])
+    path = onboarding_csv(
+        tmp_path / "batch.csv",
+        ["csv-one", "Առաջին", "First", "Первый", "lori", "Առաջին|First|Первый", "a@one.test"],
+        ["www", "Վատ", "Bad", "Плохой", "lori", "", "a@bad.test"],
+        ["csv-two", "Երկրորդ", "Second", "Второй", "lori", "", "a@two.test"],
+    )
     with pytest.raises(CommandError):
         call_command("provision", "--csv", str(path))
     out = capsys.readouterr().out

@@ -113,6 +113,26 @@ def sign_in(page, site, username, password="staff-password-1"):
     expect(page.locator("h1")).to_contain_text("աշխատակիցների բաժին")
 
 
+def drawing_for(container, name, size):
+    """A chart drawn twice (svg.<name>-wide and svg.<name>-compact): the one this screen shows,
+    checked to be the compact one on a phone with the other hidden."""
+    wide, compact = container.locator(f"svg.{name}-wide"), container.locator(f"svg.{name}-compact")
+    shown, hidden = (compact, wide) if size is PHONE else (wide, compact)
+    expect(shown).to_be_visible()
+    expect(hidden).to_be_hidden()
+    return shown
+
+
+def texts_outside(svg):
+    """The texts of a drawing that stick out of its viewBox, left or right."""
+    return svg.evaluate(
+        """svg => [...svg.querySelectorAll('text')].filter(text => {
+            const box = text.getBBox();
+            return box.x < -0.5 || box.x + box.width > svg.viewBox.baseVal.width + 0.5;
+        }).map(text => text.textContent)"""
+    )
+
+
 def site_of(town, live_server):
     return f"http://{town.slug}.localhost:{live_server[1]}"
 
@@ -299,11 +319,7 @@ def test_the_services_are_cards_on_a_phone(browser, live_server, town, size):
 def test_the_budget_chart_is_legible(browser, live_server, town, size):
     page = new_page(browser, size)
     page.goto(f"{site_of(town, live_server)}/budget/")
-    section = page.locator("section[data-direction=expenditure]")
-    wide, compact = section.locator("svg.budget-chart-wide"), section.locator("svg.budget-chart-compact")
-    shown = compact if size is PHONE else wide
-    expect(shown).to_be_visible()
-    expect(wide if size is PHONE else compact).to_be_hidden()
+    shown = drawing_for(page.locator("section[data-direction=expenditure]"), "budget-chart", size)
     # The letters as drawn on the screen, in CSS pixels: the labels' and the amounts' size.
     sizes = shown.evaluate(
         """svg => {
@@ -316,13 +332,7 @@ def test_the_budget_chart_is_legible(browser, live_server, town, size):
     assert sizes["label"] >= 13.5, sizes
     assert sizes["amount"] >= 11.5, sizes
     # Every label and amount stays inside the drawing.
-    overflowing = shown.evaluate(
-        """svg => [...svg.querySelectorAll('text')].filter(text => {
-            const box = text.getBBox();
-            return box.x + box.width > svg.viewBox.baseVal.width + 0.5;
-        }).map(text => text.textContent)"""
-    )
-    assert overflowing == [], overflowing
+    assert texts_outside(shown) == []
     shown.scroll_into_view_if_needed()
     check(page, "budget", size)
     page.context.close()

@@ -2,15 +2,13 @@
 the region, settlements typed with commas, a subdomain another municipality has (in the console,
 the CLI and a CSV); the subdomain's help text shows the address being made."""
 
-import csv
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from hamaynk.tenancy.models import Municipality
 from provisioning.pipeline import AlreadyProvisioned, RequestInvalid, submit
-from tests.conftest import make_request, provision_ok
+from tests.conftest import make_request, onboarding_csv, provision_ok
 from tests.two_factor_helpers import verified_login
 
 
@@ -58,13 +56,12 @@ def test_a_subdomain_of_another_municipality_is_an_error_and_the_same_request_ag
 
 
 def test_a_csv_with_a_slug_twice_or_another_municipalitys_slug_reports_each_as_failed(alpha, tmp_path, capsys):
-    path = tmp_path / "batch.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["slug", "name_hy", "name_en", "name_ru", "region", "settlements", "admin_email"])
-        writer.writerow(["dup-one", "Կրկնակի", "Double", "Двойной", "lori", "", "a@dup.test"])
-        writer.writerow(["dup-one", "Ուրիշ", "Other", "Другой", "lori", "", "a@other.test"])
-        writer.writerow(["alpha", "Ալֆա-2", "Alpha 2", "Альфа 2", "lori", "", "a@alpha2.test"])
+    path = onboarding_csv(
+        tmp_path / "batch.csv",
+        ["dup-one", "Կրկնակի", "Double", "Двойной", "lori", "", "a@dup.test"],
+        ["dup-one", "Ուրիշ", "Other", "Другой", "lori", "", "a@other.test"],
+        ["alpha", "Ալֆա-2", "Alpha 2", "Альфа 2", "lori", "", "a@alpha2.test"],
+    )
     with pytest.raises(CommandError):
         call_command("provision", "--csv", str(path))
     out = capsys.readouterr().out
